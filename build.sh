@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# nginx-mastra-auth: build, demo and test.
+#
+#   ./build.sh          install what is missing, build the module, print its path
+#   ./build.sh demo     build, then run nginx with conf-examples/quickstart.conf
+#   ./build.sh test     build, then run every test (ctest, then prove -r t/)
+#
+# Debian 12: the module is built against Debian's nginx-dev sources
+# (/usr/share/nginx/src, nginx 1.22.1, --with-compat) so that Debian's own
+# /usr/sbin/nginx loads it.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")" && pwd)
+BUILD=$ROOT/build
+MODULE=$BUILD/ngx_http_mastra_auth_module.so
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+PACKAGES=(
+    nginx nginx-dev
+    build-essential cmake pkg-config
+    libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libpcre2-dev zlib1g-dev
+    libgtest-dev
+    perl libcrypt-jwt-perl libcryptx-perl libjson-pp-perl
+    curl openssl
+)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+install_dependencies() {
+    local missing=() p
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+
+    log "installing: ${missing[*]}"
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
+        --no-install-recommends "${missing[@]}" >/dev/null
+    # Debian starts the nginx service on install; the demo and tests run
+    # their own nginx, and a stray one on :80 only confuses.
+    if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
+        "${sudo[@]}" systemctl stop nginx || true
+    fi
+}
+
+build_core() {
+    log "building the C++ core and unit tests"
+    cmake -S "$ROOT" -B "$BUILD/core" -DMASTRA_AUTH_TESTS=${MASTRA_AUTH_TESTS:-ON} >/dev/null
+    cmake --build "$BUILD/core" -j "$JOBS" >/dev/null
+}
+
+build_module() {
+    log "building the nginx module"
+    local src=$BUILD/nginx-src
+    # A private copy of Debian's nginx sources: configure writes into it.
+    if [ ! -f "$src/objs/Makefile" ] || [ "$ROOT/config" -nt "$src/objs/Makefile" ]; then
+        rm -rf "$src"
+        cp -a /usr/share/nginx/src "$src"
+        # shellcheck disable=SC1091
+        . "$src/conf_flags"
+        (cd "$src" && ./configure "${NGX_CONF_FLAGS[@]}" \
+            --with-cc-opt="-g -O2 -fPIC -fstack-protector-strong -Wformat -Werror=format-security -Wall -Wextra -Wno-unused-parameter -Werror" \
+            --with-ld-opt="-Wl,-z,relro -Wl,-z,now -fPIC" \
+            --add-dynamic-module="$ROOT" >"$BUILD/configure.log" 2>&1) \
+            || { cat "$BUILD/configure.log" >&2; exit 1; }
+    fi
+    MASTRA_AUTH_CORE_LIB=$BUILD/core/src/core/libmastra_auth_core.a \
+        make -C "$src" -f objs/Makefile modules -j "$JOBS" >"$BUILD/make.log" 2>&1 \
+        || { grep -E 'error|warning' "$BUILD/make.log" >&2 || tail -40 "$BUILD/make.log" >&2; exit 1; }
+    cp "$src/objs/ngx_http_mastra_auth_module.so" "$MODULE"
+    # Debian's nginx must load what we built.
+    /usr/sbin/nginx -V >/dev/null 2>&1
+}
+
+build() {
+    install_dependencies
+    mkdir -p "$BUILD"
+    build_core
+    build_module
+    echo "$MODULE"
+}
+
+run_tests() {
+    log "unit tests (ctest)"
+    (cd "$BUILD/core" && ctest --output-on-failure -j "$JOBS")
+    log "integration tests (prove)"
+    MASTRA_AUTH_MODULE=$MODULE prove -I "$ROOT/t/lib" -r "$ROOT/t/"
+}
+
+run_demo() {
+    exec "$ROOT/conf-examples/quickstart.sh" "$MODULE"
+}
+
+case "${1:-}" in
+    "") build ;;
+    demo) build >/dev/null; run_demo ;;
+    test) build >/dev/null; run_tests ;;
+    *) echo "usage: $0 [demo|test]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,212 @@
+/*
+ * The seam between the nginx shim (C) and the verification core (C++).
+ *
+ * Rules of the seam:
+ *  - opaque handles, created and freed by the core; the shim frees them from
+ *    pool cleanups and never touches their insides;
+ *  - strings are {data, len} views; a view returned by the core stays valid
+ *    as long as the handle it came from;
+ *  - every function is noexcept on the C++ side: failures come back as an
+ *    ma_status_t, never as an exception;
+ *  - the core never reads the clock: "now" is passed in (seconds since epoch).
+ */
+
+#ifndef MASTRA_AUTH_API_H
+#define MASTRA_AUTH_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+
+typedef struct {
+    const char  *data;
+    size_t       len;
+} ma_str_t;
+
+
+/* Outcomes; the reason codes are those of $mastra_auth_error (SPEC 5). */
+typedef enum {
+    MA_OK = 0,
+    MA_TOKEN_MISSING,
+    MA_TOKEN_MALFORMED,
+    MA_BAD_SIGNATURE,
+    MA_TOKEN_EXPIRED,
+    MA_TOKEN_NOT_YET_VALID,
+    MA_ISSUER_MISMATCH,
+    MA_AUDIENCE_MISMATCH,
+    MA_UNKNOWN_KEY,
+    MA_ALGORITHM_NOT_ALLOWED,
+    MA_CLAIM_FAILED,
+    MA_RULE_DENIED,
+    MA_KEYS_UNAVAILABLE,
+    MA_SESSION_INVALID,
+    MA_BAD_PATH,
+    MA_CONFIG_INVALID,     /* a configuration value was refused */
+    MA_INTERNAL_ERROR      /* out of memory or an unexpected failure */
+} ma_status_t;
+
+/* The reason code of a status, e.g. "token_expired"; never NULL. */
+const char *ma_status_code(ma_status_t status);
+
+
+/* Algorithms, as a bit set (mastra_auth_algorithms). */
+enum {
+    MA_ALG_HS256 = 1u << 0,
+    MA_ALG_HS384 = 1u << 1,
+    MA_ALG_HS512 = 1u << 2
+};
+
+/* The bit of one algorithm name (exact, case-sensitive), 0 if unknown. */
+unsigned ma_algorithm_bit(ma_str_t name);
+
+/* The minimal secret length (bytes) for the strongest HMAC in a set. */
+size_t ma_hmac_min_secret_len(unsigned algorithms);
+
+
+/* ---- verifier: one per location that checks tokens ---- */
+
+typedef struct ma_verifier_s  ma_verifier_t;
+typedef struct ma_identity_s  ma_identity_t;
+
+typedef struct {
+    ma_str_t         secret;          /* HMAC key bytes (copied) */
+    unsigned         algorithms;      /* MA_ALG_* set, never 0 */
+    int64_t          leeway;          /* seconds, for exp/nbf/iat */
+    const ma_str_t  *issuers;         /* any one must equal iss exactly */
+    size_t           nissuers;
+    const ma_str_t  *audiences;       /* any one must appear in aud */
+    size_t           naudiences;
+} ma_verifier_options_t;
+
+/*
+ * Creates a verifier; on MA_CONFIG_INVALID a reason is written to err
+ * (NUL-terminated, at most errlen bytes).
+ */
+ma_status_t ma_verifier_create(const ma_verifier_options_t *options,
+    ma_verifier_t **out, char *err, size_t errlen);
+void ma_verifier_free(ma_verifier_t *verifier);
+
+/*
+ * Verifies a compact JWS at time now.  *identity is set whenever the token
+ * was parsed far enough to say something about it (for the log line), also
+ * on failure; the caller frees it.  The payload is usable only on MA_OK.
+ */
+ma_status_t ma_verify(const ma_verifier_t *verifier, ma_str_t token,
+    int64_t now, ma_identity_t **identity);
+
+void ma_identity_free(ma_identity_t *identity);
+
+/* Header fields for the log line (empty when absent). */
+ma_str_t ma_identity_alg(const ma_identity_t *identity);
+ma_str_t ma_identity_kid(const ma_identity_t *identity);
+ma_str_t ma_identity_iss(const ma_identity_t *identity);
+
+/* "sub" and "email" when they are strings, else empty. */
+ma_str_t ma_identity_user(const ma_identity_t *identity);
+ma_str_t ma_identity_email(const ma_identity_t *identity);
+
+/* The verified claims as compact JSON. */
+ma_str_t ma_identity_payload(const ma_identity_t *identity);
+
+/*
+ * A top-level claim as text (SPEC 5): strings as they are, numbers and
+ * booleans as JSON text, arrays of strings joined with ",", other values as
+ * compact JSON; empty when absent.  The name is matched exactly first, then
+ * ignoring ASCII case (nginx lower-cases variable names).
+ */
+ma_str_t ma_identity_claim_text(ma_identity_t *identity, ma_str_t name);
+
+
+/* ---- claim conditions: mastra_auth_claim and mastra_auth_rule ---- */
+
+typedef struct ma_condition_s  ma_condition_t;
+
+typedef enum {
+    MA_OP_EQ = 0,     /* =   */
+    MA_OP_NE,         /* !=  */
+    MA_OP_MATCH,      /* ~   */
+    MA_OP_NOT_MATCH,  /* !~  */
+    MA_OP_HAS,        /* has */
+    MA_OP_NOT_HAS     /* !has */
+} ma_op_t;
+
+/* Parses an operator; returns 0 and sets *op, or -1. */
+int ma_op_parse(ma_str_t text, ma_op_t *op);
+
+/*
+ * A condition on a claim path ("user.emailVerified", or "\"https://x/roles\""
+ * taken whole).  When the value holds no variable, pass it as static_value so
+ * that a regex is compiled (and refused) at configuration time; otherwise
+ * pass an empty view and give the value to ma_condition_eval.
+ */
+ma_status_t ma_condition_create(ma_str_t path, ma_op_t op,
+    ma_str_t static_value, ma_condition_t **out, char *err, size_t errlen);
+void ma_condition_free(ma_condition_t *condition);
+
+/* 1 if the condition holds for the identity, 0 if not (absent claim: 0 for
+ * =, ~, has; 1 for !=, !~, !has). value is ignored when static. */
+int ma_condition_eval(const ma_condition_t *condition,
+    const ma_identity_t *identity, ma_str_t value);
+
+
+/* ---- route patterns (Mastra's matcher, SPEC 4) ---- */
+
+typedef struct ma_pattern_s  ma_pattern_t;
+
+#define MA_MAX_PARAMS  16
+
+typedef struct {
+    size_t    n;
+    ma_str_t  name[MA_MAX_PARAMS];    /* views into the pattern */
+    ma_str_t  value[MA_MAX_PARAMS];   /* views into the path */
+} ma_params_t;
+
+ma_status_t ma_pattern_compile(ma_str_t text, ma_pattern_t **out,
+    char *err, size_t errlen);
+void ma_pattern_free(ma_pattern_t *pattern);
+
+/* 1 if the path matches (params filled when not NULL), else 0. */
+int ma_pattern_match(const ma_pattern_t *pattern, ma_str_t path,
+    ma_params_t *params);
+
+
+/* ---- request inspection helpers (pure string work) ---- */
+
+/*
+ * MA_OK when the path may be checked; MA_BAD_PATH when the decoded path holds
+ * a backslash or NUL, or the raw path holds an encoded slash (%2F) and
+ * encoded slashes are not allowed.
+ */
+ma_status_t ma_path_check(ma_str_t raw_path, ma_str_t decoded_path,
+    int allow_encoded_slashes);
+
+/* The token of an "Authorization: Bearer TOKEN" value (scheme in any case,
+ * one or more spaces); 1 if found, 0 if the value is not a bearer one. */
+int ma_bearer_token(ma_str_t header, ma_str_t *token);
+
+/*
+ * Looks a name up in a query string (exact, case-sensitive).
+ * Returns the number of non-empty occurrences (0, 1, or 2 meaning "more than
+ * one"); *raw is the first one, still percent-encoded.
+ */
+int ma_query_arg(ma_str_t args, ma_str_t name, ma_str_t *raw);
+
+/* As ma_query_arg, over one Cookie header value ("a=1; b=2"). */
+int ma_cookie_value(ma_str_t cookie_header, ma_str_t name, ma_str_t *raw);
+
+/*
+ * Percent-decodes in into out (at least in.len bytes); returns the decoded
+ * length, or -1 on a malformed escape.
+ */
+long ma_percent_decode(ma_str_t in, char *out);
+
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MASTRA_AUTH_API_H */

@@ -1,0 +1,36 @@
+// Parsing of a compact JWS (RFC 7515 section 7.1) into its parts; no crypto here.
+#ifndef MASTRA_AUTH_JWT_H
+#define MASTRA_AUTH_JWT_H
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "mastra_auth/status.h"
+
+namespace mastra_auth {
+
+// Tokens longer than this are refused before any parsing.
+inline constexpr std::size_t kMaxTokenLength = 16 * 1024;
+inline constexpr std::size_t kMaxKidLength = 256;
+
+struct Jwt {
+    std::string_view signing_input;   // "header.payload" exactly as received
+    nlohmann::json header;
+    nlohmann::json payload;
+    std::string signature;            // decoded bytes
+    std::string alg;
+    std::string kid;                  // empty when absent
+};
+
+// Splits, decodes and checks the header of a compact JWS.  The returned Jwt
+// views the token, which must outlive it.  Refuses: other than 3 parts, bad
+// base64url, non-object JSON, missing/non-string alg, non-string or long kid,
+// any crit, b64, and JWE members (enc, zip, p2c).
+Status parse_jwt(std::string_view token, Jwt &out) noexcept;
+
+}  // namespace mastra_auth
+
+#endif

@@ -1,0 +1,28 @@
+// Pure string work on request parts: path safety, bearer scheme, query and
+// cookie lookups, percent-decoding.  No nginx types, so it is unit-tested.
+#ifndef MASTRA_AUTH_REQUEST_TEXT_H
+#define MASTRA_AUTH_REQUEST_TEXT_H
+
+#include <string>
+#include <string_view>
+
+namespace mastra_auth {
+
+// False when the decoded path holds '\' or NUL, or (unless allowed) the raw
+// path holds %2F in any case.
+bool path_is_checkable(std::string_view raw_path, std::string_view decoded_path,
+                       bool allow_encoded_slashes) noexcept;
+
+// "Bearer TOKEN" (scheme in any case, then one or more spaces) -> TOKEN.
+bool bearer_token(std::string_view header, std::string_view &token) noexcept;
+
+// Non-empty occurrences of name: 0, 1, or 2 for "more than one"; first kept.
+int query_arg(std::string_view args, std::string_view name, std::string_view &raw) noexcept;
+int cookie_value(std::string_view header, std::string_view name, std::string_view &raw) noexcept;
+
+// %XX decoding ('+' left alone); false on a malformed escape.
+bool percent_decode(std::string_view in, std::string &out);
+
+}  // namespace mastra_auth
+
+#endif

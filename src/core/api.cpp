@@ -1,0 +1,251 @@
+// The extern "C" seam: every function here is noexcept and turns any
+// exception into a status (or a failing answer), so none crosses into nginx.
+
+#include "mastra_auth/api.h"
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mastra_auth/algorithm.h"
+#include "mastra_auth/condition.h"
+#include "mastra_auth/identity.h"
+#include "mastra_auth/pattern.h"
+#include "mastra_auth/request_text.h"
+#include "mastra_auth/status.h"
+#include "mastra_auth/verifier.h"
+
+using namespace mastra_auth;
+
+struct ma_verifier_s {
+    HmacVerifier verifier;
+};
+
+struct ma_identity_s {
+    Identity identity;
+};
+
+struct ma_condition_s {
+    std::unique_ptr<Condition> condition;
+};
+
+struct ma_pattern_s {
+    Pattern pattern;
+};
+
+static_assert(static_cast<int>(Status::InternalError) == MA_INTERNAL_ERROR,
+              "ma_status_t and Status must list the same outcomes in the same order");
+
+namespace {
+
+std::string_view view(ma_str_t s) { return s.len ? std::string_view(s.data, s.len) : std::string_view(); }
+
+ma_str_t str(std::string_view s) { return ma_str_t{s.data(), s.size()}; }
+
+ma_status_t to_c(Status status) { return static_cast<ma_status_t>(status); }
+
+void set_error(char *err, std::size_t errlen, const std::string &message) {
+    if (err == nullptr || errlen == 0) return;
+    std::size_t n = std::min(message.size(), errlen - 1);
+    std::memcpy(err, message.data(), n);
+    err[n] = '\0';
+}
+
+}  // namespace
+
+extern "C" {
+
+const char *ma_status_code(ma_status_t status) {
+    return to_string(static_cast<Status>(status));
+}
+
+unsigned ma_algorithm_bit(ma_str_t name) {
+    Algorithm alg;
+    return algorithm_from_name(view(name), alg) ? bit_of(alg) : 0;
+}
+
+size_t ma_hmac_min_secret_len(unsigned algorithms) {
+    std::size_t len = 0;
+    for (Algorithm alg : {Algorithm::HS256, Algorithm::HS384, Algorithm::HS512})
+        if (algorithms & bit_of(alg)) len = std::max(len, hmac_length(alg));
+    return len;
+}
+
+ma_status_t ma_verifier_create(const ma_verifier_options_t *options, ma_verifier_t **out,
+                               char *err, size_t errlen) {
+    try {
+        *out = nullptr;
+        if (options->algorithms == 0) {
+            set_error(err, errlen, "no algorithm allowed");
+            return MA_CONFIG_INVALID;
+        }
+        std::size_t min = ma_hmac_min_secret_len(options->algorithms);
+        if (options->secret.len < min) {
+            set_error(err, errlen, "the secret is " + std::to_string(options->secret.len) +
+                                       " bytes, shorter than the " + std::to_string(min) +
+                                       " bytes the strongest allowed HMAC needs (RFC 7518 3.2)");
+            return MA_CONFIG_INVALID;
+        }
+        ClaimPolicy policy;
+        policy.leeway = options->leeway;
+        for (std::size_t i = 0; i < options->nissuers; i++)
+            policy.issuers.emplace_back(view(options->issuers[i]));
+        for (std::size_t i = 0; i < options->naudiences; i++)
+            policy.audiences.emplace_back(view(options->audiences[i]));
+        *out = new ma_verifier_s{HmacVerifier(std::string(view(options->secret)),
+                                              options->algorithms, std::move(policy))};
+        return MA_OK;
+    } catch (...) {
+        set_error(err, errlen, "out of memory");
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+void ma_verifier_free(ma_verifier_t *verifier) { delete verifier; }
+
+ma_status_t ma_verify(const ma_verifier_t *verifier, ma_str_t token, int64_t now,
+                      ma_identity_t **identity) {
+    try {
+        *identity = new ma_identity_s{};
+        return to_c(verifier->verifier.verify(view(token), now, (*identity)->identity));
+    } catch (...) {
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+void ma_identity_free(ma_identity_t *identity) { delete identity; }
+
+ma_str_t ma_identity_alg(const ma_identity_t *id) { return str(id->identity.alg); }
+ma_str_t ma_identity_kid(const ma_identity_t *id) { return str(id->identity.kid); }
+ma_str_t ma_identity_iss(const ma_identity_t *id) { return str(id->identity.iss); }
+ma_str_t ma_identity_user(const ma_identity_t *id) { return str(id->identity.user); }
+ma_str_t ma_identity_email(const ma_identity_t *id) { return str(id->identity.email); }
+ma_str_t ma_identity_payload(const ma_identity_t *id) { return str(id->identity.payload_text); }
+
+ma_str_t ma_identity_claim_text(ma_identity_t *id, ma_str_t name) {
+    try {
+        const nlohmann::json *claim = id->identity.find_claim(view(name));
+        if (claim == nullptr) return str({});
+        id->identity.rendered.push_back(claim_text(*claim));
+        return str(id->identity.rendered.back());
+    } catch (...) {
+        return str({});
+    }
+}
+
+int ma_op_parse(ma_str_t text, ma_op_t *op) {
+    Op parsed;
+    if (!op_from_text(view(text), parsed)) return -1;
+    *op = static_cast<ma_op_t>(parsed);
+    return 0;
+}
+
+ma_status_t ma_condition_create(ma_str_t path, ma_op_t op, ma_str_t static_value,
+                                ma_condition_t **out, char *err, size_t errlen) {
+    try {
+        *out = nullptr;
+        std::optional<std::string_view> value;
+        if (static_value.data != nullptr) value = view(static_value);
+        std::unique_ptr<Condition> condition;
+        std::string error;
+        Status status = Condition::create(view(path), static_cast<Op>(op), value, condition, error);
+        if (status != Status::Ok) {
+            set_error(err, errlen, error);
+            return to_c(status);
+        }
+        *out = new ma_condition_s{std::move(condition)};
+        return MA_OK;
+    } catch (...) {
+        set_error(err, errlen, "out of memory");
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+void ma_condition_free(ma_condition_t *condition) { delete condition; }
+
+int ma_condition_eval(const ma_condition_t *condition, const ma_identity_t *identity,
+                      ma_str_t value) {
+    try {
+        return condition->condition->eval(identity->identity.payload, view(value)) ? 1 : 0;
+    } catch (...) {
+        return 0;   // fail closed
+    }
+}
+
+ma_status_t ma_pattern_compile(ma_str_t text, ma_pattern_t **out, char *err, size_t errlen) {
+    try {
+        *out = nullptr;
+        auto pattern = std::make_unique<ma_pattern_s>();
+        std::string error;
+        Status status = Pattern::compile(view(text), pattern->pattern, error);
+        if (status != Status::Ok) {
+            set_error(err, errlen, error);
+            return to_c(status);
+        }
+        *out = pattern.release();
+        return MA_OK;
+    } catch (...) {
+        set_error(err, errlen, "out of memory");
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+void ma_pattern_free(ma_pattern_t *pattern) { delete pattern; }
+
+int ma_pattern_match(const ma_pattern_t *pattern, ma_str_t path, ma_params_t *params) {
+    try {
+        std::vector<RouteParam> found;
+        if (!pattern->pattern.match(view(path), &found)) return 0;
+        if (params != nullptr) {
+            params->n = std::min<std::size_t>(found.size(), MA_MAX_PARAMS);
+            for (std::size_t i = 0; i < params->n; i++) {
+                params->name[i] = str(found[i].name);
+                params->value[i] = str(found[i].value);
+            }
+        }
+        return 1;
+    } catch (...) {
+        return 0;   // callers treat "no match" as protected: fail closed
+    }
+}
+
+ma_status_t ma_path_check(ma_str_t raw_path, ma_str_t decoded_path, int allow_encoded_slashes) {
+    return path_is_checkable(view(raw_path), view(decoded_path), allow_encoded_slashes != 0)
+               ? MA_OK
+               : MA_BAD_PATH;
+}
+
+int ma_bearer_token(ma_str_t header, ma_str_t *token) {
+    std::string_view found;
+    if (!bearer_token(view(header), found)) return 0;
+    *token = str(found);
+    return 1;
+}
+
+int ma_query_arg(ma_str_t args, ma_str_t name, ma_str_t *raw) {
+    std::string_view found;
+    int n = query_arg(view(args), view(name), found);
+    if (n > 0) *raw = str(found);
+    return n;
+}
+
+int ma_cookie_value(ma_str_t cookie_header, ma_str_t name, ma_str_t *raw) {
+    std::string_view found;
+    int n = cookie_value(view(cookie_header), view(name), found);
+    if (n > 0) *raw = str(found);
+    return n;
+}
+
+long ma_percent_decode(ma_str_t in, char *out) {
+    try {
+        std::string decoded;
+        if (!percent_decode(view(in), decoded)) return -1;
+        std::memcpy(out, decoded.data(), decoded.size());
+        return static_cast<long>(decoded.size());
+    } catch (...) {
+        return -1;
+    }
+}
+
+}  // extern "C"

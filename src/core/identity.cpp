@@ -1,0 +1,53 @@
+#include "mastra_auth/identity.h"
+
+#include <strings.h>
+
+namespace mastra_auth {
+
+const nlohmann::json *Identity::find_claim(std::string_view name) const noexcept {
+    if (!payload.is_object()) return nullptr;
+    try {
+        auto exact = payload.find(std::string(name));
+        if (exact != payload.end()) return &*exact;
+        for (auto it = payload.begin(); it != payload.end(); ++it) {
+            const std::string &key = it.key();
+            if (key.size() == name.size() &&
+                strncasecmp(key.data(), name.data(), name.size()) == 0)
+                return &it.value();
+        }
+    } catch (...) {
+    }
+    return nullptr;
+}
+
+std::string log_safe(std::string_view value) {
+    constexpr std::size_t kMaxLogValue = 64;
+    std::string out(value.substr(0, kMaxLogValue));
+    for (char &c : out)
+        if (c < 0x20 || c > 0x7e || c == '"') c = '?';
+    if (value.size() > kMaxLogValue) out += "...";
+    return out;
+}
+
+std::string claim_text(const nlohmann::json &value) {
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_array()) {
+        bool all_strings = true;
+        for (const auto &member : value) all_strings = all_strings && member.is_string();
+        if (all_strings) {
+            std::string joined;
+            bool first = true;
+            for (const auto &member : value) {
+                if (!first) joined += ',';
+                joined += member.get_ref<const std::string &>();
+                first = false;
+            }
+            return joined;
+        }
+    }
+    // Numbers, booleans, null, objects and mixed arrays: compact JSON.  Depth
+    // is bounded by the parser, so dump() cannot recurse too far.
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace mastra_auth

@@ -1,0 +1,470 @@
+
+/*
+ * nginx-mastra-auth: the ACCESS phase handler.
+ *
+ * path check -> preflight / dev playground -> route decision -> token ->
+ * verification -> claim checks -> rules.  Every failure refuses (fail
+ * closed); only "observe" mode turns refusals into log lines and variables.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_mastra_auth_module.h"
+
+
+static ngx_int_t ngx_http_mastra_auth_is_preflight(ngx_http_request_t *r);
+static ngx_int_t ngx_http_mastra_auth_is_playground(ngx_http_request_t *r);
+static ngx_int_t ngx_http_mastra_auth_match_routes(ngx_http_request_t *r,
+    ngx_array_t *routes, ma_params_t *params);
+static ngx_int_t ngx_http_mastra_auth_method_allowed(ngx_http_request_t *r,
+    ngx_array_t *methods);
+static ngx_int_t ngx_http_mastra_auth_check_holds(ngx_http_request_t *r,
+    ngx_http_mastra_auth_ctx_t *ctx, ngx_http_mastra_auth_check_t *check);
+static ngx_int_t ngx_http_mastra_auth_apply_rules(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx);
+static ngx_int_t ngx_http_mastra_auth_pass(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ngx_http_mastra_auth_outcome_e outcome);
+static ngx_int_t ngx_http_mastra_auth_decided(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx);
+static ngx_int_t ngx_http_mastra_auth_fail(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ma_status_t reason);
+static void ngx_http_mastra_auth_cleanup_identity(void *data);
+
+
+static ngx_str_t  ngx_http_mastra_auth_origin = ngx_string("Origin");
+static ngx_str_t  ngx_http_mastra_auth_acrm =
+    ngx_string("Access-Control-Request-Method");
+static ngx_str_t  ngx_http_mastra_auth_playground =
+    ngx_string("x-mastra-dev-playground");
+
+
+ngx_int_t
+ngx_http_mastra_auth_handler(ngx_http_request_t *r)
+{
+    ma_str_t                          raw, decoded, t;
+    ngx_int_t                         rc;
+    ngx_str_t                         token;
+    ngx_uint_t                        i;
+    ma_status_t                       status;
+    ngx_pool_cleanup_t               *cln;
+    ngx_http_mastra_auth_ctx_t       *ctx;
+    ngx_http_mastra_auth_check_t     *check;
+    ngx_http_mastra_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_mastra_auth_module);
+
+    if (alcf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_OFF) {
+        return NGX_DECLINED;
+    }
+
+    /* the main request was checked; its subrequests are not checked again */
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_mastra_auth_module);
+
+    if (ctx != NULL) {
+        /* already decided for this request: the decision stands */
+        return ngx_http_mastra_auth_decided(r, alcf, ctx);
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_mastra_auth_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->outcome = ngx_http_mastra_auth_off;
+    ctx->reason = MA_OK;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_mastra_auth_module);
+
+    /*
+     * Route rules are matched on the normalized $uri; a path that Node would
+     * read differently (backslash, %2F) is refused before any rule.
+     */
+
+    raw.data = (const char *) r->unparsed_uri.data;
+    raw.len = r->unparsed_uri.len;
+    decoded.data = (const char *) r->uri.data;
+    decoded.len = r->uri.len;
+
+    if (ma_path_check(raw, decoded,
+                      alcf->encoded_slashes == NGX_HTTP_MASTRA_AUTH_SLASHES_ALLOW)
+        != MA_OK)
+    {
+        return ngx_http_mastra_auth_fail(r, alcf, ctx, MA_BAD_PATH);
+    }
+
+    if (alcf->preflight == NGX_HTTP_MASTRA_AUTH_PREFLIGHT_PASS
+        && ngx_http_mastra_auth_is_preflight(r))
+    {
+        return ngx_http_mastra_auth_pass(r, alcf, ctx,
+                                         ngx_http_mastra_auth_public);
+    }
+
+    if (alcf->dev_playground && ngx_http_mastra_auth_is_playground(r)) {
+        return ngx_http_mastra_auth_pass(r, alcf, ctx,
+                                         ngx_http_mastra_auth_public);
+    }
+
+    /* public wins over protected; neither: mastra_auth_default decides */
+
+    if (ngx_http_mastra_auth_match_routes(r, alcf->public_routes,
+                                          &ctx->params))
+    {
+        return ngx_http_mastra_auth_pass(r, alcf, ctx,
+                                         ngx_http_mastra_auth_public);
+    }
+
+    if (!ngx_http_mastra_auth_match_routes(r, alcf->protected_routes,
+                                           &ctx->params)
+        && alcf->default_access == NGX_HTTP_MASTRA_AUTH_DEFAULT_PUBLIC)
+    {
+        return ngx_http_mastra_auth_pass(r, alcf, ctx,
+                                         ngx_http_mastra_auth_public);
+    }
+
+    rc = ngx_http_mastra_auth_find_token(r, alcf, ctx, &token);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_mastra_auth_fail(r, alcf, ctx, MA_TOKEN_MISSING);
+    }
+
+    if (rc == NGX_ABORT) {
+        return ngx_http_mastra_auth_fail(r, alcf, ctx, MA_TOKEN_MALFORMED);
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    t.data = (const char *) token.data;
+    t.len = token.len;
+
+    status = ma_verify(alcf->verifier, t, ngx_time(), &ctx->identity);
+
+    if (ctx->identity != NULL) {
+        cln->handler = ngx_http_mastra_auth_cleanup_identity;
+        cln->data = ctx->identity;
+    }
+
+    if (status != MA_OK) {
+        return ngx_http_mastra_auth_fail(r, alcf, ctx, status);
+    }
+
+    ctx->verified = 1;
+
+    /* Mastra's authorizeUser: every mastra_auth_claim must hold */
+
+    if (alcf->claims) {
+        check = alcf->claims->elts;
+
+        for (i = 0; i < alcf->claims->nelts; i++) {
+            rc = ngx_http_mastra_auth_check_holds(r, ctx, &check[i]);
+
+            if (rc == NGX_ERROR) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            if (rc == NGX_DECLINED) {
+                return ngx_http_mastra_auth_fail(r, alcf, ctx,
+                                                 MA_CLAIM_FAILED);
+            }
+        }
+    }
+
+    if (alcf->rules) {
+        rc = ngx_http_mastra_auth_apply_rules(r, alcf, ctx);
+
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            return ngx_http_mastra_auth_fail(r, alcf, ctx, MA_RULE_DENIED);
+        }
+    }
+
+    return ngx_http_mastra_auth_pass(r, alcf, ctx, ngx_http_mastra_auth_ok);
+}
+
+
+/* a CORS preflight: OPTIONS with Origin and Access-Control-Request-Method */
+
+static ngx_int_t
+ngx_http_mastra_auth_is_preflight(ngx_http_request_t *r)
+{
+    return r->method == NGX_HTTP_OPTIONS
+           && ngx_http_mastra_auth_header(r, &ngx_http_mastra_auth_origin)
+           && ngx_http_mastra_auth_header(r, &ngx_http_mastra_auth_acrm);
+}
+
+
+static ngx_int_t
+ngx_http_mastra_auth_is_playground(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_http_mastra_auth_header(r, &ngx_http_mastra_auth_playground);
+
+    return h != NULL && h->value.len == 4
+           && ngx_strncmp(h->value.data, "true", 4) == 0;
+}
+
+
+/* 1 when an entry's pattern and method match; params of that entry */
+
+static ngx_int_t
+ngx_http_mastra_auth_match_routes(ngx_http_request_t *r, ngx_array_t *routes,
+    ma_params_t *params)
+{
+    ma_str_t                       path;
+    ngx_uint_t                     i;
+    ngx_http_mastra_auth_route_t  *route;
+
+    if (routes == NULL) {
+        return 0;
+    }
+
+    path.data = (const char *) r->uri.data;
+    path.len = r->uri.len;
+
+    route = routes->elts;
+
+    for (i = 0; i < routes->nelts; i++) {
+        if (ngx_http_mastra_auth_method_allowed(r, route[i].methods)
+            && ma_pattern_match(route[i].pattern, path, params))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* methods compare exactly, as in Mastra's route tuples; NULL: any method */
+
+static ngx_int_t
+ngx_http_mastra_auth_method_allowed(ngx_http_request_t *r,
+    ngx_array_t *methods)
+{
+    ngx_str_t   *m;
+    ngx_uint_t   i;
+
+    if (methods == NULL) {
+        return 1;
+    }
+
+    m = methods->elts;
+
+    for (i = 0; i < methods->nelts; i++) {
+        if (m[i].len == r->method_name.len
+            && ngx_strncmp(m[i].data, r->method_name.data, m[i].len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* NGX_OK: holds; NGX_DECLINED: does not; NGX_ERROR */
+
+static ngx_int_t
+ngx_http_mastra_auth_check_holds(ngx_http_request_t *r,
+    ngx_http_mastra_auth_ctx_t *ctx, ngx_http_mastra_auth_check_t *check)
+{
+    ma_str_t   v;
+    ngx_str_t  value;
+
+    v.data = NULL;
+    v.len = 0;
+
+    if (check->value) {
+        if (ngx_http_complex_value(r, check->value, &value) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        v.data = (const char *) value.data;
+        v.len = value.len;
+    }
+
+    return ma_condition_eval(check->condition, ctx->identity, v)
+           ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * Mastra's rules are an allow-list: some rule whose pattern and method match
+ * must allow the request.  While a rule is tried, $mastra_auth_param_NAME
+ * holds its segments, so its condition can name them.
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_apply_rules(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx)
+{
+    ma_str_t                      path;
+    ngx_int_t                     rc;
+    ngx_uint_t                    i;
+    ma_params_t                   route_params;
+    ngx_http_mastra_auth_rule_t  *rule;
+
+    path.data = (const char *) r->uri.data;
+    path.len = r->uri.len;
+
+    route_params = ctx->params;
+    rule = alcf->rules->elts;
+
+    for (i = 0; i < alcf->rules->nelts; i++) {
+
+        if (!ngx_http_mastra_auth_method_allowed(r, rule[i].methods)
+            || !ma_pattern_match(rule[i].pattern, path, &ctx->params))
+        {
+            continue;
+        }
+
+        if (rule[i].allow) {
+            return NGX_OK;
+        }
+
+        rc = ngx_http_mastra_auth_check_holds(r, ctx, &rule[i].check);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+    }
+
+    ctx->params = route_params;
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_mastra_auth_pass(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ngx_http_mastra_auth_outcome_e outcome)
+{
+    ctx->outcome = outcome;
+
+    return ngx_http_mastra_auth_decided(r, alcf, ctx);
+}
+
+
+/*
+ * The phase answer for a decision.  Only a verified token grants access under
+ * "satisfy any"; a public route or "observe" mode leaves the decision to the
+ * other access modules; a refusal stays a refusal.
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_decided(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx)
+{
+    if (alcf->mode == NGX_HTTP_MASTRA_AUTH_MODE_OBSERVE) {
+        return NGX_DECLINED;
+    }
+
+    switch (ctx->outcome) {
+
+    case ngx_http_mastra_auth_ok:
+        return NGX_OK;
+
+    case ngx_http_mastra_auth_off:
+    case ngx_http_mastra_auth_public:
+        return NGX_DECLINED;
+
+    default:
+        return ngx_http_mastra_auth_status_code(ctx);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_mastra_auth_fail(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ma_status_t reason)
+{
+    ma_str_t   kid, iss, alg;
+    ngx_str_t  k, i, a;
+
+    ctx->reason = reason;
+
+    switch (reason) {
+
+    case MA_TOKEN_MISSING:
+        ctx->outcome = ngx_http_mastra_auth_missing;
+        break;
+
+    case MA_TOKEN_EXPIRED:
+        ctx->outcome = ngx_http_mastra_auth_expired;
+        break;
+
+    case MA_CLAIM_FAILED:
+    case MA_RULE_DENIED:
+        ctx->outcome = ngx_http_mastra_auth_forbidden;
+        break;
+
+    case MA_KEYS_UNAVAILABLE:
+        ctx->outcome = ngx_http_mastra_auth_unavailable;
+        break;
+
+    default:
+        ctx->outcome = ngx_http_mastra_auth_invalid;
+        break;
+    }
+
+    /* the reason and the header fields, never the token */
+
+    ngx_str_null(&k);
+    ngx_str_null(&i);
+    ngx_str_null(&a);
+
+    if (ctx->identity) {
+        kid = ma_identity_kid(ctx->identity);
+        iss = ma_identity_iss(ctx->identity);
+        alg = ma_identity_alg(ctx->identity);
+
+        k.data = (u_char *) kid.data;
+        k.len = kid.len;
+        i.data = (u_char *) iss.data;
+        i.len = iss.len;
+        a.data = (u_char *) alg.data;
+        a.len = alg.len;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "mastra_auth: %s request: reason \"%s\", kid \"%V\", "
+                  "iss \"%V\", alg \"%V\", source \"%V\"",
+                  alcf->mode == NGX_HTTP_MASTRA_AUTH_MODE_OBSERVE
+                  ? "observed" : "refused",
+                  ma_status_code(reason), &k, &i, &a, &ctx->token_source);
+
+    if (alcf->mode == NGX_HTTP_MASTRA_AUTH_MODE_OBSERVE) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_mastra_auth_refuse(r, alcf, ctx);
+}
+
+
+static void
+ngx_http_mastra_auth_cleanup_identity(void *data)
+{
+    ma_identity_free(data);
+}

@@ -1,0 +1,317 @@
+
+/*
+ * nginx-mastra-auth: the $mastra_auth_* variables (SPEC section 5).
+ *
+ * All are read from the request context the handler filled; none is
+ * cacheable, since $mastra_auth_param_* changes while rules are tried.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_mastra_auth_module.h"
+
+
+typedef enum {
+    ngx_http_mastra_auth_var_user = 0,
+    ngx_http_mastra_auth_var_email,
+    ngx_http_mastra_auth_var_payload
+} ngx_http_mastra_auth_identity_var_e;
+
+
+static ngx_int_t ngx_http_mastra_auth_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_mastra_auth_identity_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_mastra_auth_provider_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_mastra_auth_source_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_mastra_auth_error_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_mastra_auth_claim_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_mastra_auth_param_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static void ngx_http_mastra_auth_set_value(ngx_http_variable_value_t *v,
+    u_char *data, size_t len);
+
+
+#define NGX_HTTP_MASTRA_AUTH_CLAIM_PREFIX  "mastra_auth_claim_"
+#define NGX_HTTP_MASTRA_AUTH_PARAM_PREFIX  "mastra_auth_param_"
+
+
+static ngx_http_variable_t  ngx_http_mastra_auth_vars[] = {
+
+    { ngx_string("mastra_auth_status"), NULL,
+      ngx_http_mastra_auth_status_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("mastra_auth_user"), NULL,
+      ngx_http_mastra_auth_identity_variable, ngx_http_mastra_auth_var_user,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("mastra_auth_email"), NULL,
+      ngx_http_mastra_auth_identity_variable, ngx_http_mastra_auth_var_email,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("mastra_auth_payload"), NULL,
+      ngx_http_mastra_auth_identity_variable,
+      ngx_http_mastra_auth_var_payload,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("mastra_auth_provider"), NULL,
+      ngx_http_mastra_auth_provider_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("mastra_auth_token_source"), NULL,
+      ngx_http_mastra_auth_source_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("mastra_auth_error"), NULL,
+      ngx_http_mastra_auth_error_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string(NGX_HTTP_MASTRA_AUTH_CLAIM_PREFIX), NULL,
+      ngx_http_mastra_auth_claim_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_PREFIX, 0 },
+
+    { ngx_string(NGX_HTTP_MASTRA_AUTH_PARAM_PREFIX), NULL,
+      ngx_http_mastra_auth_param_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_PREFIX, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_str_t  ngx_http_mastra_auth_outcomes[] = {
+    ngx_string("off"),
+    ngx_string("public"),
+    ngx_string("ok"),
+    ngx_string("missing"),
+    ngx_string("invalid"),
+    ngx_string("expired"),
+    ngx_string("forbidden"),
+    ngx_string("unavailable")
+};
+
+
+static ngx_str_t  ngx_http_mastra_auth_provider_names[] = {
+    ngx_string("off"),
+    ngx_string("jwt")
+};
+
+
+ngx_int_t
+ngx_http_mastra_auth_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_mastra_auth_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_mastra_auth_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                   *s;
+    ngx_http_mastra_auth_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_mastra_auth_module);
+
+    s = &ngx_http_mastra_auth_outcomes[ctx ? ctx->outcome
+                                           : ngx_http_mastra_auth_off];
+
+    ngx_http_mastra_auth_set_value(v, s->data, s->len);
+
+    return NGX_OK;
+}
+
+
+/* user, email and payload exist only for a verified token */
+
+static ngx_int_t
+ngx_http_mastra_auth_identity_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ma_str_t                     s;
+    ngx_http_mastra_auth_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_mastra_auth_module);
+
+    if (ctx == NULL || !ctx->verified) {
+        ngx_http_mastra_auth_set_value(v, (u_char *) "", 0);
+        return NGX_OK;
+    }
+
+    switch (data) {
+
+    case ngx_http_mastra_auth_var_user:
+        s = ma_identity_user(ctx->identity);
+        break;
+
+    case ngx_http_mastra_auth_var_email:
+        s = ma_identity_email(ctx->identity);
+        break;
+
+    default: /* ngx_http_mastra_auth_var_payload */
+        s = ma_identity_payload(ctx->identity);
+        break;
+    }
+
+    ngx_http_mastra_auth_set_value(v, (u_char *) s.data, s.len);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_mastra_auth_provider_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                        *s;
+    ngx_http_mastra_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_mastra_auth_module);
+
+    s = &ngx_http_mastra_auth_provider_names[alcf->provider];
+
+    ngx_http_mastra_auth_set_value(v, s->data, s->len);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_mastra_auth_source_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_mastra_auth_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_mastra_auth_module);
+
+    if (ctx == NULL) {
+        ngx_http_mastra_auth_set_value(v, (u_char *) "", 0);
+        return NGX_OK;
+    }
+
+    ngx_http_mastra_auth_set_value(v, ctx->token_source.data,
+                                   ctx->token_source.len);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_mastra_auth_error_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    const char                  *code;
+    ngx_http_mastra_auth_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_mastra_auth_module);
+
+    if (ctx == NULL || ctx->reason == MA_OK) {
+        ngx_http_mastra_auth_set_value(v, (u_char *) "", 0);
+        return NGX_OK;
+    }
+
+    code = ma_status_code(ctx->reason);
+
+    ngx_http_mastra_auth_set_value(v, (u_char *) code, ngx_strlen(code));
+
+    return NGX_OK;
+}
+
+
+/* $mastra_auth_claim_NAME: data is the whole variable name */
+
+static ngx_int_t
+ngx_http_mastra_auth_claim_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t  *name = (ngx_str_t *) data;
+
+    ma_str_t                     claim, text;
+    ngx_http_mastra_auth_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_mastra_auth_module);
+
+    if (ctx == NULL || !ctx->verified) {
+        ngx_http_mastra_auth_set_value(v, (u_char *) "", 0);
+        return NGX_OK;
+    }
+
+    claim.data = (const char *) name->data
+                 + sizeof(NGX_HTTP_MASTRA_AUTH_CLAIM_PREFIX) - 1;
+    claim.len = name->len - (sizeof(NGX_HTTP_MASTRA_AUTH_CLAIM_PREFIX) - 1);
+
+    text = ma_identity_claim_text(ctx->identity, claim);
+
+    ngx_http_mastra_auth_set_value(v, (u_char *) text.data, text.len);
+
+    return NGX_OK;
+}
+
+
+/* $mastra_auth_param_NAME: names compare without case, as nginx lowers them */
+
+static ngx_int_t
+ngx_http_mastra_auth_param_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t  *name = (ngx_str_t *) data;
+
+    u_char                      *p;
+    size_t                       len;
+    ngx_uint_t                   i;
+    ngx_http_mastra_auth_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_mastra_auth_module);
+
+    p = name->data + sizeof(NGX_HTTP_MASTRA_AUTH_PARAM_PREFIX) - 1;
+    len = name->len - (sizeof(NGX_HTTP_MASTRA_AUTH_PARAM_PREFIX) - 1);
+
+    if (ctx != NULL) {
+        for (i = 0; i < ctx->params.n; i++) {
+            if (ctx->params.name[i].len == len
+                && ngx_strncasecmp((u_char *) ctx->params.name[i].data, p, len)
+                   == 0)
+            {
+                ngx_http_mastra_auth_set_value(v,
+                    (u_char *) ctx->params.value[i].data,
+                    ctx->params.value[i].len);
+                return NGX_OK;
+            }
+        }
+    }
+
+    ngx_http_mastra_auth_set_value(v, (u_char *) "", 0);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_mastra_auth_set_value(ngx_http_variable_value_t *v, u_char *data,
+    size_t len)
+{
+    v->len = len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = data;
+}
