@@ -91,8 +91,55 @@ run_tests() {
     MASTRA_AUTH_MODULE=$MODULE prove -I "$ROOT/t/lib" -r "$ROOT/t/"
 }
 
+# An HS256 token for the demo, made with openssl alone.
+mint_token() {  # secret payload-json
+    local b64url='base64 -w0 | tr "+/" "-_" | tr -d "="'
+    local header payload signature
+    header=$(printf '{"alg":"HS256","typ":"JWT"}' | eval "$b64url")
+    payload=$(printf '%s' "$2" | eval "$b64url")
+    signature=$(printf '%s.%s' "$header" "$payload" \
+        | openssl dgst -sha256 -mac HMAC -macopt "key:$1" -binary | eval "$b64url")
+    printf '%s.%s.%s' "$header" "$payload" "$signature"
+}
+
 run_demo() {
-    exec "$ROOT/conf-examples/quickstart.sh" "$MODULE"
+    local prefix=$BUILD/demo now user admin
+    mkdir -p "$prefix/modules" "$prefix/logs" "$prefix/temp"
+    ln -sf "$MODULE" "$prefix/modules/ngx_http_mastra_auth_module.so"
+
+    if [ -z "${MASTRA_JWT_SECRET:-}" ]; then
+        MASTRA_JWT_SECRET=$(openssl rand -hex 32)
+        log "MASTRA_JWT_SECRET was unset: generated one for this run"
+    fi
+    export MASTRA_JWT_SECRET
+
+    now=$(date +%s)
+    user=$(mint_token "$MASTRA_JWT_SECRET" \
+        "{\"sub\":\"user-1\",\"role\":\"user\",\"iat\":$now,\"exp\":$((now + 3600))}")
+    admin=$(mint_token "$MASTRA_JWT_SECRET" \
+        "{\"sub\":\"admin-1\",\"role\":\"admin\",\"iat\":$now,\"exp\":$((now + 3600))}")
+
+    /usr/sbin/nginx -t -q -p "$prefix/" -c "$ROOT/conf-examples/quickstart.conf"
+
+    cat <<EOT
+
+nginx-mastra-auth demo: nginx on http://127.0.0.1:8080, demo upstream on :8081.
+A valid token (sub user-1, role user, 1 hour):
+
+  TOKEN=$user
+
+Try, from another terminal:
+
+  curl -i http://127.0.0.1:8080/api/health                                    # 200, public
+  curl -i -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:8080/api/agents   # 200, user forwarded
+  curl -i http://127.0.0.1:8080/api/agents                                    # 401 Authentication required
+  curl -i -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:8080/api/admin/stats  # 403 Access denied
+  curl -i -H "Authorization: Bearer $admin" http://127.0.0.1:8080/api/admin/stats  # 200, role admin
+
+Ctrl-C stops nginx.
+
+EOT
+    exec /usr/sbin/nginx -p "$prefix/" -c "$ROOT/conf-examples/quickstart.conf" -g 'daemon off;'
 }
 
 case "${1:-}" in
