@@ -21,6 +21,14 @@ struct RouteParam {
 
 class Pattern {
 public:
+    Pattern() = default;
+    // tokens_ view text_, and a short text lives inside the object: a copy
+    // compiles its own text instead of keeping views into the original's
+    // buffer (which a move, a reassignment or the original's end would
+    // invalidate).  No move operations: moving falls back to this copy.
+    Pattern(const Pattern &other);
+    Pattern &operator=(const Pattern &other);
+
     static Status compile(std::string_view text, Pattern &out, std::string &error);
 
     // True on a match; params (when given) receive the named segments.

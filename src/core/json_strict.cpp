@@ -16,13 +16,23 @@ struct Refused {};
 
 bool parse_json_object(std::string_view text, nlohmann::json &out) noexcept {
     try {
+        // nlohmann's lexer takes a NUL byte for the end of the input, so
+        // "{...}\0anything" would parse with its tail ignored.  JSON text never
+        // holds a raw NUL (control characters in strings must be escaped).
+        if (text.find('\0') != std::string_view::npos) return false;
+
         // Names seen per open object, to refuse duplicates (nlohmann keeps the
         // last one silently, which lets {"alg":"none","alg":"HS256"} confuse).
         std::vector<std::set<std::string>> seen;
         auto callback = [&seen](int depth, nlohmann::json::parse_event_t event,
                                 nlohmann::json &parsed) -> bool {
             using Event = nlohmann::json::parse_event_t;
-            if (depth > kMaxJsonDepth) throw Refused{};
+            // depth counts the containers already open, so a start event opens
+            // level depth + 1: refusing it at depth >= kMaxJsonDepth caps the
+            // nesting at exactly kMaxJsonDepth levels ("> kMaxJsonDepth" let an
+            // empty container through at one level more).
+            const bool opens = event == Event::object_start || event == Event::array_start;
+            if (depth > kMaxJsonDepth || (opens && depth >= kMaxJsonDepth)) throw Refused{};
             switch (event) {
             case Event::object_start:
                 seen.emplace_back();

@@ -87,6 +87,17 @@ Status Pattern::compile(std::string_view text, Pattern &out, std::string &error)
     return Status::Ok;
 }
 
+Pattern::Pattern(const Pattern &other) { *this = other; }
+
+Pattern &Pattern::operator=(const Pattern &other) {
+    if (this != &other) {
+        // The text compiled once, so it compiles again the same way.
+        std::string error;
+        compile(other.text_, *this, error);
+    }
+    return *this;
+}
+
 struct Pattern::Search {
     std::string_view path;
     std::vector<RouteParam> &params;

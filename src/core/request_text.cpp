@@ -23,17 +23,21 @@ std::string_view trim(std::string_view s) {
 
 // Walks "name=value<sep>name=value..." and counts the non-empty values of
 // name; the first is kept.  Two or more are reported as 2: an ambiguous
-// credential is refused rather than guessed at.
-int find_pair(std::string_view list, char separator, bool trim_items, std::string_view name,
+// credential is refused rather than guessed at.  With cookie syntax, items
+// are trimmed and a value in double quotes is unquoted (RFC 6265 allows it)
+// before the emptiness test, so that a quoted empty value counts as absent.
+int find_pair(std::string_view list, char separator, bool cookie_syntax, std::string_view name,
               std::string_view &raw) {
     int count = 0;
     while (true) {
         std::size_t end = list.find(separator);
         std::string_view item = list.substr(0, end);
-        if (trim_items) item = trim(item);
+        if (cookie_syntax) item = trim(item);
         std::size_t eq = item.find('=');
         if (eq != std::string_view::npos && item.substr(0, eq) == name) {
             std::string_view value = item.substr(eq + 1);
+            if (cookie_syntax && value.size() >= 2 && value.front() == '"' && value.back() == '"')
+                value = value.substr(1, value.size() - 2);
             if (!value.empty()) {
                 if (count == 0) raw = value;
                 count++;
@@ -82,11 +86,7 @@ int query_arg(std::string_view args, std::string_view name, std::string_view &ra
 }
 
 int cookie_value(std::string_view header, std::string_view name, std::string_view &raw) noexcept {
-    int count = find_pair(header, ';', true, name, raw);
-    // RFC 6265 allows a cookie value in double quotes.
-    if (count > 0 && raw.size() >= 2 && raw.front() == '"' && raw.back() == '"')
-        raw = raw.substr(1, raw.size() - 2);
-    return count;
+    return find_pair(header, ';', true, name, raw);
 }
 
 bool percent_decode(std::string_view in, std::string &out) {
