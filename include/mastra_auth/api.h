@@ -57,10 +57,23 @@ const char *ma_status_code(ma_status_t status);
 enum {
     MA_ALG_HS256 = 1u << 0,
     MA_ALG_HS384 = 1u << 1,
-    MA_ALG_HS512 = 1u << 2
+    MA_ALG_HS512 = 1u << 2,
+    MA_ALG_RS256 = 1u << 3,
+    MA_ALG_RS384 = 1u << 4,
+    MA_ALG_RS512 = 1u << 5,
+    MA_ALG_PS256 = 1u << 6,
+    MA_ALG_PS384 = 1u << 7,
+    MA_ALG_PS512 = 1u << 8,
+    MA_ALG_ES256 = 1u << 9,
+    MA_ALG_ES384 = 1u << 10,
+    MA_ALG_ES512 = 1u << 11,
+    MA_ALG_EDDSA = 1u << 12,
+
+    MA_ALG_HMAC = MA_ALG_HS256 | MA_ALG_HS384 | MA_ALG_HS512
 };
 
-/* The bit of one algorithm name (exact, case-sensitive), 0 if unknown. */
+/* The bit of one algorithm name (exact, case-sensitive; "Ed25519" is
+ * EdDSA), 0 if unknown: "none" never has one. */
 unsigned ma_algorithm_bit(ma_str_t name);
 
 /* The minimal secret length (bytes) for the strongest HMAC in a set. */
@@ -119,6 +132,77 @@ ma_str_t ma_identity_payload(const ma_identity_t *identity);
  * ignoring ASCII case (nginx lower-cases variable names).
  */
 ma_str_t ma_identity_claim_text(ma_identity_t *identity, ma_str_t name);
+
+
+/* ---- key sets and the JWS verifier: the JWKS-based providers ---- */
+
+typedef struct ma_keyset_s       ma_keyset_t;
+typedef struct ma_jws_verifier_s ma_jws_verifier_t;
+
+/*
+ * Parses a JWK Set document (remote != 0: no private members, no "oct"
+ * keys), a single PEM public key, or an HMAC secret as a key (oct, for the
+ * algorithms in "algorithms").  On failure err says why.  Unusable members
+ * of a set are skipped: ma_keyset_skipped() names them, for one log line each.
+ */
+ma_status_t ma_keyset_parse_jwks(ma_str_t text, int remote, ma_keyset_t **out,
+    char *err, size_t errlen);
+ma_status_t ma_keyset_parse_pem(ma_str_t text, ma_keyset_t **out,
+    char *err, size_t errlen);
+ma_status_t ma_keyset_from_secret(ma_str_t secret, unsigned algorithms,
+    ma_keyset_t **out);
+void ma_keyset_free(ma_keyset_t *set);
+size_t ma_keyset_size(const ma_keyset_t *set);
+size_t ma_keyset_skipped_count(const ma_keyset_t *set);
+ma_str_t ma_keyset_skipped(const ma_keyset_t *set, size_t i);
+
+/* The algorithms the keys of a set allow, as an MA_ALG_* set. */
+unsigned ma_keyset_algorithms(const ma_keyset_t *set);
+
+typedef struct {
+    unsigned         algorithms;      /* MA_ALG_* set, never 0 */
+    int64_t          leeway;
+    const ma_str_t  *issuers;
+    size_t           nissuers;
+    const ma_str_t  *audiences;
+    size_t           naudiences;
+} ma_jws_options_t;
+
+ma_status_t ma_jws_verifier_create(const ma_jws_options_t *options,
+    ma_jws_verifier_t **out, char *err, size_t errlen);
+void ma_jws_verifier_free(ma_jws_verifier_t *verifier);
+
+/*
+ * Verifies a token against the union of nsets key sets.  MA_UNKNOWN_KEY when
+ * the token names a kid no set has (a refetch may cure it); *identity as for
+ * ma_verify.
+ */
+ma_status_t ma_jws_verify(const ma_jws_verifier_t *verifier, ma_str_t token,
+    int64_t now, const ma_keyset_t *const *sets, size_t nsets,
+    ma_identity_t **identity);
+
+
+/* ---- fetching key sets (blocking: run it on a thread-pool thread) ---- */
+
+typedef struct ma_fetch_s  ma_fetch_t;
+
+/* Once per process, before threads fetch. */
+int ma_fetch_global_init(void);
+
+/*
+ * GETs url (http or https; TLS verified against ca_file, or the system store
+ * when empty).  With a non-empty discovery_issuer, url is an OpenID
+ * discovery document whose "issuer" must equal discovery_issuer and whose
+ * "jwks_uri" is then fetched.  Never NULL but when memory is out.
+ */
+ma_fetch_t *ma_fetch_run(ma_str_t url, ma_str_t ca_file, long timeout_ms,
+    ma_str_t discovery_issuer);
+void ma_fetch_free(ma_fetch_t *fetch);
+int ma_fetch_ok(const ma_fetch_t *fetch);
+ma_str_t ma_fetch_body(const ma_fetch_t *fetch);
+ma_str_t ma_fetch_error(const ma_fetch_t *fetch);
+/* Cache-Control max-age in seconds, or -1. */
+int64_t ma_fetch_max_age(const ma_fetch_t *fetch);
 
 
 /* ---- claim conditions: mastra_auth_claim and mastra_auth_rule ---- */

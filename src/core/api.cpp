@@ -10,7 +10,9 @@
 
 #include "mastra_auth/algorithm.h"
 #include "mastra_auth/condition.h"
+#include "mastra_auth/fetch.h"
 #include "mastra_auth/identity.h"
+#include "mastra_auth/jwk.h"
 #include "mastra_auth/pattern.h"
 #include "mastra_auth/request_text.h"
 #include "mastra_auth/status.h"
@@ -26,6 +28,18 @@ struct ma_identity_s {
     Identity identity;
 };
 
+struct ma_keyset_s {
+    KeySet set;
+};
+
+struct ma_jws_verifier_s {
+    JwsVerifier verifier;
+};
+
+struct ma_fetch_s {
+    FetchResult result;
+};
+
 struct ma_condition_s {
     std::unique_ptr<Condition> condition;
 };
@@ -36,6 +50,8 @@ struct ma_pattern_s {
 
 static_assert(static_cast<int>(Status::InternalError) == MA_INTERNAL_ERROR,
               "ma_status_t and Status must list the same outcomes in the same order");
+static_assert(bit_of(Algorithm::EdDSA) == MA_ALG_EDDSA && kHmacAlgorithms == MA_ALG_HMAC,
+              "MA_ALG_* and Algorithm must list the same algorithms in the same order");
 
 namespace {
 
@@ -76,8 +92,8 @@ ma_status_t ma_verifier_create(const ma_verifier_options_t *options, ma_verifier
                                char *err, size_t errlen) {
     try {
         *out = nullptr;
-        if (options->algorithms == 0) {
-            set_error(err, errlen, "no algorithm allowed");
+        if (options->algorithms == 0 || (options->algorithms & ~unsigned{MA_ALG_HMAC}) != 0) {
+            set_error(err, errlen, "a shared secret verifies HS256, HS384 or HS512 only");
             return MA_CONFIG_INVALID;
         }
         std::size_t min = ma_hmac_min_secret_len(options->algorithms);
@@ -133,6 +149,145 @@ ma_str_t ma_identity_claim_text(ma_identity_t *id, ma_str_t name) {
         return str({});
     }
 }
+
+ma_status_t ma_keyset_parse_jwks(ma_str_t text, int remote, ma_keyset_t **out, char *err,
+                                 size_t errlen) {
+    try {
+        *out = nullptr;
+        auto set = std::make_unique<ma_keyset_s>();
+        std::string error;
+        if (!KeySet::parse(view(text), remote ? KeySource::Remote : KeySource::Local, set->set, error)) {
+            set_error(err, errlen, error);
+            return MA_CONFIG_INVALID;
+        }
+        *out = set.release();
+        return MA_OK;
+    } catch (...) {
+        set_error(err, errlen, "out of memory");
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+ma_status_t ma_keyset_parse_pem(ma_str_t text, ma_keyset_t **out, char *err, size_t errlen) {
+    try {
+        *out = nullptr;
+        auto set = std::make_unique<ma_keyset_s>();
+        PublicKey key;
+        std::string reason;
+        if (!parse_pem_public_key(view(text), key, reason)) {
+            set_error(err, errlen, reason);
+            return MA_CONFIG_INVALID;
+        }
+        set->set.add(std::move(key));
+        *out = set.release();
+        return MA_OK;
+    } catch (...) {
+        set_error(err, errlen, "out of memory");
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+ma_status_t ma_keyset_from_secret(ma_str_t secret, unsigned algorithms, ma_keyset_t **out) {
+    try {
+        *out = nullptr;
+        auto set = std::make_unique<ma_keyset_s>();
+        PublicKey key;
+        key.family = KeyFamily::Oct;
+        key.allowed = algorithms & kHmacAlgorithms;
+        key.secret = std::string(view(secret));
+        set->set.add(std::move(key));
+        *out = set.release();
+        return MA_OK;
+    } catch (...) {
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+void ma_keyset_free(ma_keyset_t *set) { delete set; }
+
+size_t ma_keyset_size(const ma_keyset_t *set) { return set->set.size(); }
+
+size_t ma_keyset_skipped_count(const ma_keyset_t *set) { return set->set.skipped().size(); }
+
+ma_str_t ma_keyset_skipped(const ma_keyset_t *set, size_t i) {
+    return i < set->set.skipped().size() ? str(set->set.skipped()[i]) : str({});
+}
+
+unsigned ma_keyset_algorithms(const ma_keyset_t *set) {
+    unsigned algorithms = 0;
+    for (const auto &key : set->set.keys()) algorithms |= key.allowed;
+    return algorithms;
+}
+
+namespace {
+
+bool fill_policy(const ma_str_t *issuers, size_t nissuers, const ma_str_t *audiences,
+                 size_t naudiences, int64_t leeway, ClaimPolicy &policy) {
+    policy.leeway = leeway;
+    for (std::size_t i = 0; i < nissuers; i++) policy.issuers.emplace_back(view(issuers[i]));
+    for (std::size_t i = 0; i < naudiences; i++) policy.audiences.emplace_back(view(audiences[i]));
+    return true;
+}
+
+}  // namespace
+
+ma_status_t ma_jws_verifier_create(const ma_jws_options_t *options, ma_jws_verifier_t **out,
+                                   char *err, size_t errlen) {
+    try {
+        *out = nullptr;
+        if (options->algorithms == 0) {
+            set_error(err, errlen, "no algorithm allowed");
+            return MA_CONFIG_INVALID;
+        }
+        ClaimPolicy policy;
+        fill_policy(options->issuers, options->nissuers, options->audiences, options->naudiences,
+                    options->leeway, policy);
+        *out = new ma_jws_verifier_s{JwsVerifier(options->algorithms, std::move(policy))};
+        return MA_OK;
+    } catch (...) {
+        set_error(err, errlen, "out of memory");
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+void ma_jws_verifier_free(ma_jws_verifier_t *verifier) { delete verifier; }
+
+ma_status_t ma_jws_verify(const ma_jws_verifier_t *verifier, ma_str_t token, int64_t now,
+                          const ma_keyset_t *const *sets, size_t nsets, ma_identity_t **identity) {
+    try {
+        *identity = new ma_identity_s{};
+        std::vector<const KeySet *> list;
+        for (std::size_t i = 0; i < nsets; i++) list.push_back(&sets[i]->set);
+        return to_c(verifier->verifier.verify(view(token), now, list, /*ignore_kid=*/false,
+                                              (*identity)->identity));
+    } catch (...) {
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+int ma_fetch_global_init(void) { return fetch_global_init() ? 0 : -1; }
+
+ma_fetch_t *ma_fetch_run(ma_str_t url, ma_str_t ca_file, long timeout_ms, ma_str_t discovery_issuer) {
+    try {
+        auto fetch_handle = std::make_unique<ma_fetch_s>();
+        FetchRequest request;
+        request.url = std::string(view(url));
+        request.ca_file = std::string(view(ca_file));
+        request.timeout_ms = timeout_ms;
+        fetch_handle->result = discovery_issuer.len
+                                   ? fetch_discovered_keys(request, view(discovery_issuer))
+                                   : fetch(request);
+        return fetch_handle.release();
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void ma_fetch_free(ma_fetch_t *fetch_handle) { delete fetch_handle; }
+int ma_fetch_ok(const ma_fetch_t *fetch_handle) { return fetch_handle->result.ok ? 1 : 0; }
+ma_str_t ma_fetch_body(const ma_fetch_t *fetch_handle) { return str(fetch_handle->result.body); }
+ma_str_t ma_fetch_error(const ma_fetch_t *fetch_handle) { return str(fetch_handle->result.error); }
+int64_t ma_fetch_max_age(const ma_fetch_t *fetch_handle) { return fetch_handle->result.max_age; }
 
 int ma_op_parse(ma_str_t text, ma_op_t *op) {
     Op parsed;

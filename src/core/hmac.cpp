@@ -13,8 +13,8 @@ const EVP_MD *digest_of(Algorithm alg) {
     case Algorithm::HS256: return EVP_sha256();
     case Algorithm::HS384: return EVP_sha384();
     case Algorithm::HS512: return EVP_sha512();
+    default: return nullptr;   // not an HMAC algorithm
     }
-    return nullptr;
 }
 
 }  // namespace
@@ -36,8 +36,11 @@ bool hmac_verify(Algorithm alg, std::string_view key, std::string_view input,
                  std::string_view signature) noexcept {
     // An empty key would make every MAC forgeable (CVE-2019-20933 and kin).
     if (key.empty()) return false;
-    // A truncated tag is refused outright (RFC 7518 section 3.2).
-    if (signature.size() != hmac_length(alg)) return false;
+    // A truncated tag is refused outright (RFC 7518 section 3.2).  A non-HMAC
+    // algorithm has length 0: without the first test an empty signature
+    // would compare equal to the empty "MAC" hmac_sign gives for it.
+    const std::size_t length = hmac_length(alg);
+    if (length == 0 || signature.size() != length) return false;
     try {
         std::string expected = hmac_sign(alg, key, input);
         if (expected.size() != signature.size()) return false;

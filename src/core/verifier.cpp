@@ -1,23 +1,23 @@
 #include "mastra_auth/verifier.h"
 
-#include <openssl/crypto.h>
-
 #include "mastra_auth/algorithm.h"
-#include "mastra_auth/hmac.h"
 #include "mastra_auth/jwt.h"
+#include "mastra_auth/public_key.h"
 
 namespace mastra_auth {
 
 HmacVerifier::HmacVerifier(std::string secret, unsigned algorithms, ClaimPolicy policy)
-    : secret_(std::move(secret)), algorithms_(algorithms), policy_(std::move(policy)) {}
-
-HmacVerifier::~HmacVerifier() {
-    // Zero the key before the allocator sees the memory again.
-    if (!secret_.empty()) OPENSSL_cleanse(secret_.data(), secret_.size());
+    : verifier_(algorithms & kHmacAlgorithms, std::move(policy)) {
+    PublicKey key;
+    key.family = KeyFamily::Oct;
+    key.allowed = algorithms & kHmacAlgorithms;
+    key.secret = std::move(secret);   // zeroed by ~PublicKey
+    keys_.add(std::move(key));
 }
 
-Status HmacVerifier::verify(std::string_view token, std::int64_t now,
-                            Identity &identity) const noexcept {
+Status JwsVerifier::verify(std::string_view token, std::int64_t now,
+                           const std::vector<const KeySet *> &sets, bool ignore_kid,
+                           Identity &identity) const noexcept {
     try {
         Jwt jwt;
         Status status = parse_jwt(token, jwt);
@@ -31,13 +31,34 @@ Status HmacVerifier::verify(std::string_view token, std::int64_t now,
             identity.iss = log_safe(iss->get_ref<const std::string &>());
 
         // The algorithm is pinned by the configuration, never taken on the
-        // token's word: "none", RS256 and friends never reach a MAC check.
+        // token's word: "none" and anything not allowed here stop now.
         Algorithm alg;
         if (!algorithm_from_name(jwt.alg, alg) || (algorithms_ & bit_of(alg)) == 0)
             return Status::AlgorithmNotAllowed;
 
-        if (!hmac_verify(alg, secret_, jwt.signing_input, jwt.signature))
-            return Status::BadSignature;
+        // Keys are looked up per set: the cache key is (set, kid), never the
+        // kid alone (RFC 8725 3.8).
+        std::string_view kid = ignore_kid ? std::string_view() : std::string_view(jwt.kid);
+        std::vector<const PublicKey *> candidates;
+        bool any_set_knows_kid = false;
+        for (const KeySet *set : sets) {
+            bool kid_known = false;
+            for (const PublicKey *key : set->candidates(kid, alg, kid_known)) candidates.push_back(key);
+            any_set_knows_kid = any_set_knows_kid || kid_known;
+        }
+        if (!any_set_knows_kid) return Status::UnknownKey;
+        // Keys exist for this kid (or none was asked) but none may verify
+        // this algorithm: the HS256-with-an-RSA-key forgery ends here.
+        if (candidates.empty()) return Status::AlgorithmNotAllowed;
+
+        bool verified = false;
+        for (const PublicKey *key : candidates) {
+            if (verify_signature(alg, *key, jwt.signing_input, jwt.signature)) {
+                verified = true;
+                break;
+            }
+        }
+        if (!verified) return Status::BadSignature;
 
         status = check_claims(jwt.payload, policy_, now);
         if (status != Status::Ok) return status;

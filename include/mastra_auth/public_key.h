@@ -1,0 +1,51 @@
+// Public keys for JWS verification: an OpenSSL key (or an HMAC secret) plus
+// what the key may be used for, so that algorithms stay pinned to key types.
+#ifndef MASTRA_AUTH_PUBLIC_KEY_H
+#define MASTRA_AUTH_PUBLIC_KEY_H
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mastra_auth/algorithm.h"
+
+typedef struct evp_pkey_st EVP_PKEY;
+
+namespace mastra_auth {
+
+struct EvpPkeyDeleter {
+    void operator()(EVP_PKEY *key) const noexcept;
+};
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
+
+// RSA moduli outside these bounds are refused (RFC 7518 3.3; 8725 3.5, 8.6).
+inline constexpr int kMinRsaBits = 2048;
+inline constexpr int kMaxRsaBits = 8192;
+
+struct PublicKey {
+    KeyFamily family = KeyFamily::Oct;
+    std::string kid;                    // empty when the key has none
+    std::optional<Algorithm> alg;       // the one algorithm the key names, if any
+    unsigned allowed = 0;               // bit set of algorithms this key may verify
+    EvpPkeyPtr pkey;                    // RSA, EC, Ed25519
+    std::string secret;                 // oct keys only
+
+    PublicKey() = default;
+    PublicKey(PublicKey &&) noexcept = default;
+    PublicKey &operator=(PublicKey &&) noexcept = default;
+    ~PublicKey();
+
+    // The key may verify alg: family, curve and a named alg all agree.
+    bool fits(Algorithm a) const noexcept { return (allowed & bit_of(a)) != 0; }
+};
+
+// Verifies a JWS signature over input with key for alg; true only for an
+// OpenSSL answer of exactly 1 and after the key/alg pinning and the exact
+// signature length checks (R||S for ECDSA, modulus length for RSA).
+bool verify_signature(Algorithm alg, const PublicKey &key, std::string_view input,
+                      std::string_view signature) noexcept;
+
+}  // namespace mastra_auth
+
+#endif
