@@ -33,7 +33,20 @@ static ngx_int_t ngx_http_mastra_auth_decided(ngx_http_request_t *r,
 static ngx_int_t ngx_http_mastra_auth_fail(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
     ma_status_t reason);
+static ngx_int_t ngx_http_mastra_auth_verify(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ngx_str_t *token, ma_status_t *status);
+static ngx_int_t ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ma_str_t token, ma_status_t *status);
+static ngx_int_t ngx_http_mastra_auth_wait(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx);
+static void ngx_http_mastra_auth_resume(ngx_http_request_t *r);
 static void ngx_http_mastra_auth_cleanup_identity(void *data);
+
+
+/* how often a request waiting for a key set looks again */
+#define NGX_HTTP_MASTRA_AUTH_WAIT_STEP  20
 
 
 static ngx_str_t  ngx_http_mastra_auth_origin = ngx_string("Origin");
@@ -46,12 +59,11 @@ static ngx_str_t  ngx_http_mastra_auth_playground =
 ngx_int_t
 ngx_http_mastra_auth_handler(ngx_http_request_t *r)
 {
-    ma_str_t                          raw, decoded, t;
+    ma_str_t                          raw, decoded;
     ngx_int_t                         rc;
     ngx_str_t                         token;
     ngx_uint_t                        i;
     ma_status_t                       status;
-    ngx_pool_cleanup_t               *cln;
     ngx_http_mastra_auth_ctx_t       *ctx;
     ngx_http_mastra_auth_check_t     *check;
     ngx_http_mastra_auth_loc_conf_t  *alcf;
@@ -70,20 +82,26 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_mastra_auth_module);
 
-    if (ctx != NULL) {
+    if (ctx != NULL && ctx->decided) {
         /* already decided for this request: the decision stands */
         return ngx_http_mastra_auth_decided(r, alcf, ctx);
     }
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_mastra_auth_ctx_t));
     if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_mastra_auth_ctx_t));
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_mastra_auth_module);
     }
+
+    /* else: resumed after waiting for keys; the check runs again */
 
     ctx->outcome = ngx_http_mastra_auth_off;
     ctx->reason = MA_OK;
-
-    ngx_http_set_ctx(r, ctx, ngx_http_mastra_auth_module);
+    ctx->verified = 0;
+    ctx->params.n = 0;
 
     /*
      * Route rules are matched on the normalized $uri; a path that Node would
@@ -145,19 +163,14 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
         return ngx_http_mastra_auth_fail(r, alcf, ctx, MA_TOKEN_MALFORMED);
     }
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    rc = ngx_http_mastra_auth_verify(r, alcf, ctx, &token, &status);
+
+    if (rc == NGX_AGAIN) {
+        return ngx_http_mastra_auth_wait(r, alcf, ctx);
     }
 
-    t.data = (const char *) token.data;
-    t.len = token.len;
-
-    status = ma_verify(alcf->verifier, t, ngx_time(), &ctx->identity);
-
-    if (ctx->identity != NULL) {
-        cln->handler = ngx_http_mastra_auth_cleanup_identity;
-        cln->data = ctx->identity;
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (status != MA_OK) {
@@ -198,6 +211,202 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
     }
 
     return ngx_http_mastra_auth_pass(r, alcf, ctx, ngx_http_mastra_auth_ok);
+}
+
+
+/*
+ * NGX_OK with *status set, NGX_AGAIN when the request must wait for a key
+ * set being fetched, NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_verify(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ngx_str_t *token, ma_status_t *status)
+{
+    ma_str_t             t;
+    ngx_pool_cleanup_t  *cln;
+
+    t.data = (const char *) token->data;
+    t.len = token->len;
+
+    if (alcf->verifier == NULL) {
+        return ngx_http_mastra_auth_verify_keys(r, alcf, ctx, t, status);
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    *status = ma_verify(alcf->verifier, t, ngx_time(), &ctx->identity);
+
+    if (ctx->identity != NULL) {
+        cln->handler = ngx_http_mastra_auth_cleanup_identity;
+        cln->data = ctx->identity;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The key-set providers: static keys and the remote sets this worker has.
+ * A request waits while a first fetch is in flight, and once more when its
+ * kid is unknown and a refetch is allowed (at most one per set per 30 s).
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ma_str_t token, ma_status_t *status)
+{
+    size_t                           n;
+    ngx_int_t                        state;
+    ngx_uint_t                       i, waiting, may_wait;
+    const ma_keyset_t              **sets;
+    ngx_pool_cleanup_t              *cln;
+    ngx_http_mastra_auth_keyset_t  **remote, *missing;
+
+    may_wait = ctx->wait_until == 0
+               || (ngx_msec_int_t) (ctx->wait_until - ngx_current_msec) > 0;
+
+    sets = ngx_palloc(r->pool, (alcf->static_keys->nelts
+                                + alcf->remote_keys->nelts)
+                               * sizeof(ma_keyset_t *));
+    if (sets == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(sets, alcf->static_keys->elts,
+               alcf->static_keys->nelts * sizeof(ma_keyset_t *));
+    n = alcf->static_keys->nelts;
+
+    waiting = 0;
+    missing = NULL;
+    remote = alcf->remote_keys->elts;
+
+    for (i = 0; i < alcf->remote_keys->nelts; i++) {
+        state = ngx_http_mastra_auth_keys_acquire(r, remote[i], 0);
+
+        if (remote[i]->keys) {
+            sets[n++] = remote[i]->keys;
+
+        } else if (state == NGX_HTTP_MASTRA_AUTH_KEYS_WAIT) {
+            waiting = 1;
+
+        } else {
+            missing = remote[i];
+        }
+    }
+
+    if (n == 0) {
+        if (waiting && may_wait) {
+            return NGX_AGAIN;
+        }
+
+        ctx->retry_after = missing
+                           ? ngx_http_mastra_auth_keys_retry_after(r, missing)
+                           : 1;
+        *status = MA_KEYS_UNAVAILABLE;
+        return NGX_OK;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    *status = ma_jws_verify(alcf->jws_verifier, token, ngx_time(), sets, n,
+                            &ctx->identity);
+
+    if (ctx->identity != NULL) {
+        cln->handler = ngx_http_mastra_auth_cleanup_identity;
+        cln->data = ctx->identity;
+    }
+
+    if (*status != MA_UNKNOWN_KEY || !may_wait) {
+        return NGX_OK;
+    }
+
+    /* a set still loading may hold the kid */
+
+    if (waiting) {
+        return NGX_AGAIN;
+    }
+
+    if (ctx->refetched) {
+        return NGX_OK;
+    }
+
+    ctx->refetched = 1;
+
+    for (i = 0; i < alcf->remote_keys->nelts; i++) {
+        if (ngx_http_mastra_auth_keys_acquire(r, remote[i], 1)
+            == NGX_HTTP_MASTRA_AUTH_KEYS_WAIT)
+        {
+            waiting = 1;
+        }
+    }
+
+    return waiting ? NGX_AGAIN : NGX_OK;
+}
+
+
+/*
+ * Suspends the request (other requests keep flowing) and looks again in a
+ * moment, the way limit_req delays a request: the fetch runs on a thread of
+ * any worker, so every waiter polls the shared zone.
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_wait(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx)
+{
+    if (ctx->wait_until == 0) {
+        /* discovery and the key set: two fetches, each with its timeout */
+        ctx->wait_until = ngx_current_msec + 2 * alcf->jwks_timeout + 1000;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mastra_auth: waiting for keys");
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_mastra_auth_resume;
+
+    r->connection->write->delayed = 1;
+    ngx_add_timer(r->connection->write, NGX_HTTP_MASTRA_AUTH_WAIT_STEP);
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_mastra_auth_resume(ngx_http_request_t *r)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+        /* the socket became writable before the timer: keep waiting */
+
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
 }
 
 
@@ -361,6 +570,7 @@ ngx_http_mastra_auth_pass(ngx_http_request_t *r,
     ngx_http_mastra_auth_outcome_e outcome)
 {
     ctx->outcome = outcome;
+    ctx->decided = 1;
 
     return ngx_http_mastra_auth_decided(r, alcf, ctx);
 }
@@ -400,10 +610,14 @@ ngx_http_mastra_auth_fail(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
     ma_status_t reason)
 {
-    ma_str_t   kid, iss, alg;
-    ngx_str_t  k, i, a;
+    u_char            *q;
+    ma_str_t           kid, iss, alg;
+    ngx_str_t          k, i, a, path;
+    ngx_log_t         *log;
+    ngx_log_handler_pt handler;
 
     ctx->reason = reason;
+    ctx->decided = 1;
 
     switch (reason) {
 
@@ -448,12 +662,31 @@ ngx_http_mastra_auth_fail(ngx_http_request_t *r,
         a.len = alg.len;
     }
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+    /*
+     * nginx's own context for this log would add the request line, and with
+     * it a token sent as ?apiKey=: name the client and the path instead.
+     */
+
+    path = r->unparsed_uri;
+    q = ngx_strlchr(path.data, path.data + path.len, '?');
+    if (q) {
+        path.len = q - path.data;
+    }
+
+    log = r->connection->log;
+    handler = log->handler;
+    log->handler = NULL;
+
+    ngx_log_error(NGX_LOG_INFO, log, 0,
                   "mastra_auth: %s request: reason \"%s\", kid \"%V\", "
-                  "iss \"%V\", alg \"%V\", source \"%V\"",
+                  "iss \"%V\", alg \"%V\", source \"%V\", client: %V, "
+                  "path: \"%V\"",
                   alcf->mode == NGX_HTTP_MASTRA_AUTH_MODE_OBSERVE
                   ? "observed" : "refused",
-                  ma_status_code(reason), &k, &i, &a, &ctx->token_source);
+                  ma_status_code(reason), &k, &i, &a, &ctx->token_source,
+                  &r->connection->addr_text, &path);
+
+    log->handler = handler;
 
     if (alcf->mode == NGX_HTTP_MASTRA_AUTH_MODE_OBSERVE) {
         return NGX_DECLINED;

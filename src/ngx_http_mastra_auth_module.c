@@ -17,6 +17,8 @@
 #define NGX_HTTP_MASTRA_AUTH_ERRLEN  512
 
 
+static ngx_int_t ngx_http_mastra_auth_init_module(ngx_cycle_t *cycle);
+static void *ngx_http_mastra_auth_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_mastra_auth_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
@@ -43,33 +45,51 @@ static char *ngx_http_mastra_auth_realm(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_mastra_auth_dev_playground(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_mastra_auth_enum_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_mastra_auth_sec_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_mastra_auth_msec_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
+static char *ngx_http_mastra_auth_jwks_uri(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_mastra_auth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_mastra_auth_ca_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 static ngx_int_t ngx_http_mastra_auth_read_secret(ngx_conf_t *cf,
     ngx_str_t *value, ngx_str_t *secret);
+static ngx_int_t ngx_http_mastra_auth_read_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_str_t *path, ngx_str_t *content);
+static void ngx_http_mastra_auth_cleanup_keyset(void *data);
 static ngx_int_t ngx_http_mastra_auth_compile_check(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_str_t *path, ngx_str_t *op, ngx_str_t *value,
     ngx_http_mastra_auth_check_t *check);
 static ngx_int_t ngx_http_mastra_auth_compile_pattern(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_str_t *text, ma_pattern_t **pattern);
-static ngx_int_t ngx_http_mastra_auth_create_verifier(ngx_conf_t *cf,
-    ngx_http_mastra_auth_loc_conf_t *conf);
 static ngx_int_t ngx_http_mastra_auth_challenges(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *conf);
-static ngx_str_t ngx_http_mastra_auth_where(ngx_conf_t *cf);
-static void ngx_http_mastra_auth_cleanup_verifier(void *data);
 static void ngx_http_mastra_auth_cleanup_condition(void *data);
 static void ngx_http_mastra_auth_cleanup_pattern(void *data);
-static void ngx_http_mastra_auth_cleanup_secret(void *data);
 
 
-/* providers of SPEC section 2 that later work will bring */
+/* SPEC section 2; "better-auth" comes with its own work */
+static ngx_conf_enum_t  ngx_http_mastra_auth_providers[] = {
+    { ngx_string("off"), NGX_HTTP_MASTRA_AUTH_PROVIDER_OFF },
+    { ngx_string("jwt"), NGX_HTTP_MASTRA_AUTH_PROVIDER_JWT },
+    { ngx_string("jwks"), NGX_HTTP_MASTRA_AUTH_PROVIDER_JWKS },
+    { ngx_string("auth0"), NGX_HTTP_MASTRA_AUTH_PROVIDER_AUTH0 },
+    { ngx_string("clerk"), NGX_HTTP_MASTRA_AUTH_PROVIDER_CLERK },
+    { ngx_string("supabase"), NGX_HTTP_MASTRA_AUTH_PROVIDER_SUPABASE },
+    { ngx_string("firebase"), NGX_HTTP_MASTRA_AUTH_PROVIDER_FIREBASE },
+    { ngx_string("oidc"), NGX_HTTP_MASTRA_AUTH_PROVIDER_OIDC },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_str_t  ngx_http_mastra_auth_later_providers[] = {
-    ngx_string("jwks"),
-    ngx_string("auth0"),
-    ngx_string("clerk"),
-    ngx_string("supabase"),
-    ngx_string("firebase"),
-    ngx_string("oidc"),
     ngx_string("better-auth"),
     ngx_null_string
 };
@@ -109,6 +129,13 @@ static ngx_conf_enum_t  ngx_http_mastra_auth_slashes_values[] = {
 
 static ngx_command_t  ngx_http_mastra_auth_commands[] = {
 
+    { ngx_string("mastra_auth_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("mastra_auth_provider"),
       NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
       ngx_http_mastra_auth_provider,
@@ -132,7 +159,7 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
 
     { ngx_string("mastra_auth_leeway"),
       NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_sec_slot,
+      ngx_http_mastra_auth_sec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_mastra_auth_loc_conf_t, leeway),
       NULL },
@@ -181,7 +208,7 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
 
     { ngx_string("mastra_auth_default"),
       NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_mastra_auth_enum_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_mastra_auth_loc_conf_t, default_access),
       &ngx_http_mastra_auth_default_values },
@@ -195,7 +222,7 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
 
     { ngx_string("mastra_auth_preflight"),
       NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_mastra_auth_enum_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_mastra_auth_loc_conf_t, preflight),
       &ngx_http_mastra_auth_preflight_values },
@@ -209,7 +236,7 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
 
     { ngx_string("mastra_auth_mode"),
       NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_mastra_auth_enum_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_mastra_auth_loc_conf_t, mode),
       &ngx_http_mastra_auth_mode_values },
@@ -223,10 +250,59 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
 
     { ngx_string("mastra_auth_encoded_slashes"),
       NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_mastra_auth_enum_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_mastra_auth_loc_conf_t, encoded_slashes),
       &ngx_http_mastra_auth_slashes_values },
+
+    { ngx_string("mastra_auth_jwks_uri"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_1MORE,
+      ngx_http_mastra_auth_jwks_uri,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, jwks_uris),
+      NULL },
+
+    { ngx_string("mastra_auth_jwks_file"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_1MORE,
+      ngx_http_mastra_auth_jwks_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("mastra_auth_domain"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, domain),
+      NULL },
+
+    { ngx_string("mastra_auth_project"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, project),
+      NULL },
+
+    { ngx_string("mastra_auth_ca_file"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_ca_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, ca_file),
+      NULL },
+
+    { ngx_string("mastra_auth_jwks_timeout"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, jwks_timeout),
+      NULL },
+
+    { ngx_string("mastra_auth_jwks_refresh"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, jwks_refresh),
+      NULL },
 
       ngx_null_command
 };
@@ -236,7 +312,7 @@ static ngx_http_module_t  ngx_http_mastra_auth_module_ctx = {
     ngx_http_mastra_auth_preconfiguration, /* preconfiguration */
     ngx_http_mastra_auth_init,             /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
+    ngx_http_mastra_auth_create_main_conf, /* create main configuration */
     NULL,                                  /* init main configuration */
 
     NULL,                                  /* create server configuration */
@@ -253,7 +329,7 @@ ngx_module_t  ngx_http_mastra_auth_module = {
     ngx_http_mastra_auth_commands,         /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_mastra_auth_init_module,      /* init module */
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -261,6 +337,42 @@ ngx_module_t  ngx_http_mastra_auth_module = {
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+/* libcurl's global state, once, in the master before any thread exists */
+
+static ngx_int_t
+ngx_http_mastra_auth_init_module(ngx_cycle_t *cycle)
+{
+    if (ma_fetch_global_init() != 0) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "mastra_auth: curl_global_init() failed");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_mastra_auth_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_mastra_auth_main_conf_t  *amcf;
+
+    amcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_mastra_auth_main_conf_t));
+    if (amcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&amcf->keysets, cf->pool, 4,
+                       sizeof(ngx_http_mastra_auth_keyset_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return amcf;
+}
 
 
 static void *
@@ -299,6 +411,10 @@ ngx_http_mastra_auth_create_loc_conf(ngx_conf_t *cf)
     conf->mode = NGX_CONF_UNSET_UINT;
     conf->dev_playground = NGX_CONF_UNSET;
     conf->encoded_slashes = NGX_CONF_UNSET_UINT;
+    conf->jwks_uris = NGX_CONF_UNSET_PTR;
+    conf->jwks_files = NGX_CONF_UNSET_PTR;
+    conf->jwks_timeout = NGX_CONF_UNSET_MSEC;
+    conf->jwks_refresh = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -324,8 +440,18 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->secret_where = prev->secret_where;
     }
 
-    ngx_conf_merge_uint_value(conf->algorithms, prev->algorithms,
-                              MA_ALG_HS256);
+    if (conf->algorithms == NGX_CONF_UNSET_UINT) {
+        conf->algorithms = prev->algorithms;     /* the provider's default */
+        conf->algorithms_where = prev->algorithms_where;
+    }
+
+    ngx_conf_merge_ptr_value(conf->jwks_uris, prev->jwks_uris, NULL);
+    ngx_conf_merge_ptr_value(conf->jwks_files, prev->jwks_files, NULL);
+    ngx_conf_merge_str_value(conf->domain, prev->domain, "");
+    ngx_conf_merge_str_value(conf->project, prev->project, "");
+    ngx_conf_merge_str_value(conf->ca_file, prev->ca_file, "");
+    ngx_conf_merge_msec_value(conf->jwks_timeout, prev->jwks_timeout, 5000);
+    ngx_conf_merge_sec_value(conf->jwks_refresh, prev->jwks_refresh, 600);
     ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 0);
     ngx_conf_merge_ptr_value(conf->issuers, prev->issuers, NULL);
     ngx_conf_merge_ptr_value(conf->audiences, prev->audiences, NULL);
@@ -349,9 +475,12 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->sources == NULL) {
 
-        /* Mastra's order: the Authorization header, then ?apiKey= */
+        /*
+         * Mastra's order: the Authorization header, then ?apiKey=; Clerk's
+         * browsers also carry the session in the __session cookie.
+         */
 
-        conf->sources = ngx_array_create(cf->pool, 2,
+        conf->sources = ngx_array_create(cf->pool, 3,
                                          sizeof(ngx_http_mastra_auth_source_t));
         if (conf->sources == NULL) {
             return NGX_CONF_ERROR;
@@ -366,161 +495,27 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_str_null(&source[0].name);
         source[1].type = NGX_HTTP_MASTRA_AUTH_SOURCE_QUERY;
         ngx_str_set(&source[1].name, "apiKey");
+
+        if (conf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_CLERK) {
+            source = ngx_array_push(conf->sources);
+            if (source == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            source->type = NGX_HTTP_MASTRA_AUTH_SOURCE_COOKIE;
+            ngx_str_set(&source->name, "__session");
+        }
     }
 
     if (ngx_http_mastra_auth_challenges(cf, conf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
-    if (conf->provider != NGX_HTTP_MASTRA_AUTH_PROVIDER_JWT) {
-        return NGX_CONF_OK;
-    }
-
-    /*
-     * Reuse the parent's verifier when nothing it depends on changed here:
-     * one verifier per distinct configuration, not per location.
-     */
-
-    if (prev->verifier != NULL
-        && conf->secret.data == prev->secret.data
-        && conf->algorithms == prev->algorithms
-        && conf->leeway == prev->leeway
-        && conf->issuers == prev->issuers
-        && conf->audiences == prev->audiences)
-    {
-        conf->verifier = prev->verifier;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_mastra_auth_create_verifier(cf, conf) != NGX_OK) {
+    if (ngx_http_mastra_auth_provider_setup(cf, prev, conf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
-}
-
-
-static ngx_int_t
-ngx_http_mastra_auth_create_verifier(ngx_conf_t *cf,
-    ngx_http_mastra_auth_loc_conf_t *conf)
-{
-    char                    err[NGX_HTTP_MASTRA_AUTH_ERRLEN];
-    u_char                 *env;
-    ngx_str_t               value;
-    ngx_uint_t              i;
-    ma_str_t               *issuers, *audiences;
-    ma_status_t             rc;
-    ngx_pool_cleanup_t     *cln;
-    ma_verifier_options_t   options;
-
-    static const char  *env_names[] = {
-        "MASTRA_JWT_SECRET",   /* the SPEC's name */
-        "JWT_AUTH_SECRET",     /* MastraJwtAuth's own default */
-        NULL
-    };
-
-    if (conf->secret.data == NULL) {
-
-        /*
-         * The master reads its environment while loading the configuration,
-         * so the secret needs no "env" directive to reach the workers.
-         */
-
-        for (i = 0; env_names[i]; i++) {
-            env = (u_char *) getenv(env_names[i]);
-
-            if (env != NULL && *env != '\0') {
-                value.len = ngx_strlen(env);
-                value.data = env;
-
-                conf->secret.len = value.len;
-                conf->secret.data = ngx_pstrdup(cf->pool, &value);
-                if (conf->secret.data == NULL) {
-                    return NGX_ERROR;
-                }
-
-                cln = ngx_pool_cleanup_add(cf->pool, 0);
-                if (cln == NULL) {
-                    return NGX_ERROR;
-                }
-
-                cln->handler = ngx_http_mastra_auth_cleanup_secret;
-                cln->data = &conf->secret;
-
-                ngx_str_set(&conf->secret_where, "the environment");
-                break;
-            }
-        }
-
-        if (conf->secret.data == NULL) {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "\"mastra_auth_provider jwt\" in %V needs "
-                          "\"mastra_auth_secret\", or MASTRA_JWT_SECRET or "
-                          "JWT_AUTH_SECRET in the environment",
-                          &conf->provider_where);
-            return NGX_ERROR;
-        }
-    }
-
-    ngx_memzero(&options, sizeof(ma_verifier_options_t));
-
-    options.secret.data = (const char *) conf->secret.data;
-    options.secret.len = conf->secret.len;
-    options.algorithms = conf->algorithms;
-    options.leeway = conf->leeway;
-
-    if (conf->issuers) {
-        issuers = ngx_palloc(cf->pool, conf->issuers->nelts * sizeof(ma_str_t));
-        if (issuers == NULL) {
-            return NGX_ERROR;
-        }
-
-        for (i = 0; i < conf->issuers->nelts; i++) {
-            value = ((ngx_str_t *) conf->issuers->elts)[i];
-            issuers[i].data = (const char *) value.data;
-            issuers[i].len = value.len;
-        }
-
-        options.issuers = issuers;
-        options.nissuers = conf->issuers->nelts;
-    }
-
-    if (conf->audiences) {
-        audiences = ngx_palloc(cf->pool,
-                               conf->audiences->nelts * sizeof(ma_str_t));
-        if (audiences == NULL) {
-            return NGX_ERROR;
-        }
-
-        for (i = 0; i < conf->audiences->nelts; i++) {
-            value = ((ngx_str_t *) conf->audiences->elts)[i];
-            audiences[i].data = (const char *) value.data;
-            audiences[i].len = value.len;
-        }
-
-        options.audiences = audiences;
-        options.naudiences = conf->audiences->nelts;
-    }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ma_verifier_create(&options, &conf->verifier, err, sizeof(err));
-
-    if (rc != MA_OK) {
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "\"mastra_auth_secret\" from %V: %s "
-                      "(\"mastra_auth_algorithms\" decides the length)",
-                      &conf->secret_where, err);
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_http_mastra_auth_cleanup_verifier;
-    cln->data = conf->verifier;
-
-    return NGX_OK;
 }
 
 
@@ -581,8 +576,9 @@ ngx_http_mastra_auth_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_mastra_auth_init(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_http_handler_pt               *h;
+    ngx_http_core_main_conf_t         *cmcf;
+    ngx_http_mastra_auth_main_conf_t  *amcf;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
@@ -593,7 +589,9 @@ ngx_http_mastra_auth_init(ngx_conf_t *cf)
 
     *h = ngx_http_mastra_auth_handler;
 
-    return NGX_OK;
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mastra_auth_module);
+
+    return ngx_http_mastra_auth_keys_init_main(cf, amcf);
 }
 
 
@@ -611,13 +609,16 @@ ngx_http_mastra_auth_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (ngx_strcmp(value[1].data, "off") == 0) {
-        alcf->provider = NGX_HTTP_MASTRA_AUTH_PROVIDER_OFF;
+    for (i = 0; ngx_http_mastra_auth_providers[i].name.len; i++) {
+        if (ngx_strcmp(value[1].data, ngx_http_mastra_auth_providers[i].name.data)
+            == 0)
+        {
+            alcf->provider = ngx_http_mastra_auth_providers[i].value;
+            break;
+        }
+    }
 
-    } else if (ngx_strcmp(value[1].data, "jwt") == 0) {
-        alcf->provider = NGX_HTTP_MASTRA_AUTH_PROVIDER_JWT;
-
-    } else {
+    if (alcf->provider == NGX_CONF_UNSET_UINT) {
         for (i = 0; ngx_http_mastra_auth_later_providers[i].len; i++) {
             if (ngx_strcmp(value[1].data,
                            ngx_http_mastra_auth_later_providers[i].data)
@@ -688,13 +689,12 @@ static ngx_int_t
 ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_str_t *value,
     ngx_str_t *secret)
 {
-    u_char           *env;
-    ssize_t           n;
-    ngx_str_t         name;
-    ngx_file_t        file;
-    ngx_file_info_t   fi;
+    u_char     *env;
+    ngx_str_t   name;
 
-    static const size_t  max_secret_file = 64 * 1024;
+    static ngx_command_t  secret_cmd = {
+        ngx_string("mastra_auth_secret"), 0, NULL, 0, 0, NULL
+    };
 
     if (value->len > 4 && ngx_strncmp(value->data, "env:", 4) == 0) {
         env = (u_char *) getenv((char *) value->data + 4);
@@ -720,49 +720,11 @@ ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_str_t *value,
         name.len = value->len - 5;
         name.data = value->data + 5;
 
-        if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        ngx_memzero(&file, sizeof(ngx_file_t));
-        file.name = name;
-        file.log = cf->log;
-
-        file.fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-        if (file.fd == NGX_INVALID_FILE) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                               "\"mastra_auth_secret\": "
-                               ngx_open_file_n " \"%V\" failed", &name);
-            return NGX_ERROR;
-        }
-
-        if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
-            || ngx_file_size(&fi) > (off_t) max_secret_file)
+        if (ngx_http_mastra_auth_read_file(cf, &secret_cmd, &name, secret)
+            != NGX_OK)
         {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"mastra_auth_secret\": \"%V\" is not a "
-                               "readable file of at most 64k", &name);
-            ngx_close_file(file.fd);
             return NGX_ERROR;
         }
-
-        secret->data = ngx_pnalloc(cf->pool, (size_t) ngx_file_size(&fi) + 1);
-        if (secret->data == NULL) {
-            ngx_close_file(file.fd);
-            return NGX_ERROR;
-        }
-
-        n = ngx_read_file(&file, secret->data, (size_t) ngx_file_size(&fi), 0);
-        ngx_close_file(file.fd);
-
-        if (n != (ssize_t) ngx_file_size(&fi)) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"mastra_auth_secret\": cannot read \"%V\"",
-                               &name);
-            return NGX_ERROR;
-        }
-
-        secret->len = n;
 
         /* editors end files with a newline; it is not part of the secret */
 
@@ -789,15 +751,220 @@ ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_str_t *value,
 }
 
 
+/* a whole file of at most 1 MB, read at configuration time */
+
+static ngx_int_t
+ngx_http_mastra_auth_read_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *path, ngx_str_t *content)
+{
+    ssize_t           n;
+    ngx_str_t         name;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    static const off_t  max_size = 1024 * 1024;
+
+    name = *path;
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = name;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%V\": " ngx_open_file_n " \"%V\" failed",
+                           &cmd->name, &name);
+        return NGX_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) > max_size)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": \"%V\" is not a readable file of at "
+                           "most 1m", &cmd->name, &name);
+        ngx_close_file(file.fd);
+        return NGX_ERROR;
+    }
+
+    content->data = ngx_pnalloc(cf->pool, (size_t) ngx_file_size(&fi) + 1);
+    if (content->data == NULL) {
+        ngx_close_file(file.fd);
+        return NGX_ERROR;
+    }
+
+    n = ngx_read_file(&file, content->data, (size_t) ngx_file_size(&fi), 0);
+    ngx_close_file(file.fd);
+
+    if (n != (ssize_t) ngx_file_size(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": cannot read \"%V\"", &cmd->name, &name);
+        return NGX_ERROR;
+    }
+
+    content->len = n;
+
+    return NGX_OK;
+}
+
+
+/* http:// or https:// only: never file:, never anything else */
+
+static char *
+ngx_http_mastra_auth_jwks_uri(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (!(value[i].len > 7
+              && ngx_strncasecmp(value[i].data, (u_char *) "http://", 7) == 0)
+            && !(value[i].len > 8
+                 && ngx_strncasecmp(value[i].data, (u_char *) "https://", 8)
+                    == 0))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\": \"%V\" is not an http:// or "
+                               "https:// URL", &cmd->name, &value[i]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return ngx_http_mastra_auth_str_list(cf, cmd, conf);
+}
+
+
+/* a JWK Set or a PEM public key, parsed now: a bad file fails nginx -t */
+
+static char *
+ngx_http_mastra_auth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_mastra_auth_loc_conf_t *alcf = conf;
+
+    char                 err[NGX_HTTP_MASTRA_AUTH_ERRLEN];
+    size_t               k;
+    ma_str_t             text, skipped;
+    ngx_str_t           *value, content;
+    ngx_uint_t           i;
+    ma_status_t          rc;
+    ma_keyset_t        **keys;
+    ngx_pool_cleanup_t  *cln;
+
+    if (alcf->jwks_files == NGX_CONF_UNSET_PTR) {
+        alcf->jwks_files = ngx_array_create(cf->pool, 2, sizeof(ma_keyset_t *));
+        if (alcf->jwks_files == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (ngx_http_mastra_auth_read_file(cf, cmd, &value[i], &content)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        keys = ngx_array_push(alcf->jwks_files);
+        if (keys == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        text.data = (const char *) content.data;
+        text.len = content.len;
+
+        if (ngx_strlcasestrn(content.data, content.data + content.len,
+                             (u_char *) "-----BEGIN", 10 - 1)
+            != NULL)
+        {
+            rc = ma_keyset_parse_pem(text, keys, err, sizeof(err));
+
+        } else {
+            rc = ma_keyset_parse_jwks(text, 0, keys, err, sizeof(err));
+        }
+
+        if (rc != MA_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": \"%V\": %s",
+                               &cmd->name, &value[i], err);
+            return NGX_CONF_ERROR;
+        }
+
+        cln->handler = ngx_http_mastra_auth_cleanup_keyset;
+        cln->data = *keys;
+
+        for (k = 0; k < ma_keyset_skipped_count(*keys); k++) {
+            skipped = ma_keyset_skipped(*keys, k);
+            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                               "\"%V\": \"%V\": skipped %*s", &cmd->name,
+                               &value[i], skipped.len, skipped.data);
+        }
+
+        if (ma_keyset_size(*keys) == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\": \"%V\" holds no usable key",
+                               &cmd->name, &value[i]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_mastra_auth_ca_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_mastra_auth_loc_conf_t *alcf = conf;
+
+    ngx_str_t         *value;
+    ngx_file_info_t    fi;
+
+    if (alcf->ca_file.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    alcf->ca_file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &alcf->ca_file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_file_info(alcf->ca_file.data, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%V\": " ngx_file_info_n " \"%V\" failed",
+                           &cmd->name, &alcf->ca_file);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 static char *
 ngx_http_mastra_auth_algorithms(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     ngx_http_mastra_auth_loc_conf_t *alcf = conf;
 
+    u_char      *p;
+    size_t       len;
     ma_str_t     name;
     unsigned     bit;
-    ngx_str_t   *value;
+    ngx_str_t   *value, where;
     ngx_uint_t   i;
 
     if (alcf->algorithms != NGX_CONF_UNSET_UINT) {
@@ -815,14 +982,42 @@ ngx_http_mastra_auth_algorithms(ngx_conf_t *cf, ngx_command_t *cmd,
 
         if (bit == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\": algorithm \"%V\" is not supported "
-                               "by provider \"jwt\" (HS256, HS384, HS512)",
+                               "\"%V\": unknown algorithm \"%V\" (HS256, "
+                               "HS384, HS512, RS256, RS384, RS512, PS256, "
+                               "PS384, PS512, ES256, ES384, ES512, EdDSA)",
                                &cmd->name, &value[i]);
             return NGX_CONF_ERROR;
         }
 
         alcf->algorithms |= bit;
     }
+
+    /* "file:line (RS256 ES256)": merge-time errors name the values too */
+
+    where = ngx_http_mastra_auth_where(cf);
+    if (where.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    len = where.len + 2;
+    for (i = 1; i < cf->args->nelts; i++) {
+        len += value[i].len + 1;
+    }
+
+    p = ngx_pnalloc(cf->pool, len);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    alcf->algorithms_where.data = p;
+    p = ngx_sprintf(p, "%V (", &where);
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        p = ngx_sprintf(p, i > 1 ? " %V" : "%V", &value[i]);
+    }
+
+    *p++ = ')';
+    alcf->algorithms_where.len = p - alcf->algorithms_where.data;
 
     return NGX_CONF_OK;
 }
@@ -925,27 +1120,34 @@ ngx_http_mastra_auth_compile_check(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_ERROR;
     }
 
-    check->value = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
-    if (check->value == NULL) {
-        return NGX_ERROR;
-    }
+    /*
+     * A regex is taken literally, as everywhere in nginx ("$" anchors, it
+     * names no variable) and compiled now, so a bad one fails nginx -t.
+     * Other values may hold variables.
+     */
 
-    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
-
-    ccv.cf = cf;
-    ccv.value = value;
-    ccv.complex_value = check->value;
-
-    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    /* a value without variables is handed over now, so a bad regex fails -t */
-
+    check->value = NULL;
     static_value.data = NULL;
     static_value.len = 0;
 
-    if (check->value->lengths == NULL) {
+    if (parsed_op != MA_OP_MATCH && parsed_op != MA_OP_NOT_MATCH) {
+        check->value = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+        if (check->value == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+        ccv.cf = cf;
+        ccv.value = value;
+        ccv.complex_value = check->value;
+
+        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (check->value == NULL || check->value->lengths == NULL) {
         static_value.data = (const char *) value->data;
         static_value.len = value->len;
         check->value = NULL;
@@ -1285,9 +1487,120 @@ ngx_http_mastra_auth_dev_playground(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/* ngx_conf_set_enum_slot(), with the directive and the choices named */
+
+static char *
+ngx_http_mastra_auth_enum_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    u_char            *q, choices[256];
+    ngx_str_t         *value;
+    ngx_uint_t        *np, i;
+    ngx_conf_enum_t   *e;
+
+    np = (ngx_uint_t *) (p + cmd->offset);
+
+    if (*np != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    e = cmd->post;
+
+    for (i = 0; e[i].name.len != 0; i++) {
+        if (e[i].name.len == value[1].len
+            && ngx_strcmp(e[i].name.data, value[1].data) == 0)
+        {
+            *np = e[i].value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    q = choices;
+
+    for (i = 0; e[i].name.len != 0; i++) {
+        q = ngx_slprintf(q, choices + sizeof(choices), "%s%V",
+                         i ? ", " : "", &e[i].name);
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": invalid value \"%V\" (%*s)",
+                       &cmd->name, &value[1], q - choices, choices);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/* ngx_conf_set_sec_slot() and _msec_slot(), naming the bad value */
+
+static ngx_int_t
+ngx_http_mastra_auth_parse_time(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_uint_t is_sec, ngx_int_t *t)
+{
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+
+    *t = ngx_parse_time(&value[1], is_sec);
+
+    if (*t == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": invalid time \"%V\"",
+                           &cmd->name, &value[1]);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_mastra_auth_sec_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    time_t     *sp;
+    ngx_int_t   t;
+
+    sp = (time_t *) ((char *) conf + cmd->offset);
+
+    if (*sp != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    if (ngx_http_mastra_auth_parse_time(cf, cmd, 1, &t) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    *sp = (time_t) t;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_mastra_auth_msec_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_int_t    t;
+    ngx_msec_t  *mp;
+
+    mp = (ngx_msec_t *) ((char *) conf + cmd->offset);
+
+    if (*mp != NGX_CONF_UNSET_MSEC) {
+        return "is duplicate";
+    }
+
+    if (ngx_http_mastra_auth_parse_time(cf, cmd, 0, &t) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    *mp = (ngx_msec_t) t;
+
+    return NGX_CONF_OK;
+}
+
+
 /* "file:line" of the directive being parsed, for errors found at merge */
 
-static ngx_str_t
+ngx_str_t
 ngx_http_mastra_auth_where(ngx_conf_t *cf)
 {
     u_char     *p;
@@ -1315,16 +1628,16 @@ ngx_http_mastra_auth_where(ngx_conf_t *cf)
 
 
 static void
-ngx_http_mastra_auth_cleanup_verifier(void *data)
+ngx_http_mastra_auth_cleanup_condition(void *data)
 {
-    ma_verifier_free(data);
+    ma_condition_free(data);
 }
 
 
 static void
-ngx_http_mastra_auth_cleanup_condition(void *data)
+ngx_http_mastra_auth_cleanup_keyset(void *data)
 {
-    ma_condition_free(data);
+    ma_keyset_free(data);
 }
 
 
@@ -1335,7 +1648,7 @@ ngx_http_mastra_auth_cleanup_pattern(void *data)
 }
 
 
-static void
+void
 ngx_http_mastra_auth_cleanup_secret(void *data)
 {
     ngx_str_t  *secret = data;

@@ -15,8 +15,14 @@
 #include <mastra_auth/api.h>
 
 
-#define NGX_HTTP_MASTRA_AUTH_PROVIDER_OFF   0
-#define NGX_HTTP_MASTRA_AUTH_PROVIDER_JWT   1
+#define NGX_HTTP_MASTRA_AUTH_PROVIDER_OFF       0
+#define NGX_HTTP_MASTRA_AUTH_PROVIDER_JWT       1
+#define NGX_HTTP_MASTRA_AUTH_PROVIDER_JWKS      2
+#define NGX_HTTP_MASTRA_AUTH_PROVIDER_AUTH0     3
+#define NGX_HTTP_MASTRA_AUTH_PROVIDER_CLERK     4
+#define NGX_HTTP_MASTRA_AUTH_PROVIDER_SUPABASE  5
+#define NGX_HTTP_MASTRA_AUTH_PROVIDER_FIREBASE  6
+#define NGX_HTTP_MASTRA_AUTH_PROVIDER_OIDC      7
 
 #define NGX_HTTP_MASTRA_AUTH_SOURCE_HEADER  0
 #define NGX_HTTP_MASTRA_AUTH_SOURCE_QUERY   1
@@ -54,6 +60,35 @@ typedef struct {
 } ngx_http_mastra_auth_source_t;
 
 
+typedef struct ngx_http_mastra_auth_slot_s  ngx_http_mastra_auth_slot_t;
+
+/*
+ * A remote key set (mastra_auth_jwks_uri, a preset's URL, or OIDC discovery).
+ * One per distinct (url, ca_file, discovery issuer) in the configuration;
+ * its raw bytes live in the shared zone, and each worker keeps the parse of
+ * the last generation it saw here.
+ */
+typedef struct {
+    ngx_str_t                   url;
+    ngx_str_t                   ca_file;
+    ngx_str_t                   issuer;     /* OIDC discovery: issuer to check */
+    ngx_msec_t                  timeout;
+    time_t                      refresh;
+
+    /* worker-local */
+    ngx_uint_t                  generation;
+    ma_keyset_t                *keys;
+    ngx_http_mastra_auth_slot_t  *slot;
+} ngx_http_mastra_auth_keyset_t;
+
+
+typedef struct {
+    ngx_shm_zone_t             *zone;
+    ngx_array_t                 keysets;    /* ngx_http_mastra_auth_keyset_t * */
+    ngx_thread_pool_t          *thread_pool;
+} ngx_http_mastra_auth_main_conf_t;
+
+
 /* mastra_auth_public / mastra_auth_protected entries */
 typedef struct {
     ma_pattern_t               *pattern;
@@ -83,6 +118,7 @@ typedef struct {
     ngx_str_t                   secret;            /* resolved bytes */
     ngx_str_t                   secret_where;
     ngx_uint_t                  algorithms;        /* MA_ALG_* */
+    ngx_str_t                   algorithms_where;
     time_t                      leeway;
     ngx_array_t                *issuers;           /* ngx_str_t */
     ngx_array_t                *audiences;         /* ngx_str_t */
@@ -100,8 +136,19 @@ typedef struct {
     ngx_flag_t                  dev_playground;
     ngx_uint_t                  encoded_slashes;
 
+    ngx_array_t                *jwks_uris;         /* ngx_str_t */
+    ngx_array_t                *jwks_files;        /* ma_keyset_t * */
+    ngx_str_t                   domain;
+    ngx_str_t                   project;
+    ngx_str_t                   ca_file;
+    ngx_msec_t                  jwks_timeout;
+    time_t                      jwks_refresh;
+
     /* derived at merge time */
-    ma_verifier_t              *verifier;
+    ma_verifier_t              *verifier;          /* jwt */
+    ma_jws_verifier_t          *jws_verifier;      /* key-set providers */
+    ngx_array_t                *static_keys;       /* ma_keyset_t * */
+    ngx_array_t                *remote_keys;       /* keyset_t * */
     ngx_str_t                   challenge_missing;    /* WWW-Authenticate values */
     ngx_str_t                   challenge_invalid;
     ngx_str_t                   challenge_forbidden;
@@ -111,6 +158,10 @@ typedef struct {
 /* per request: what the check decided, read by the variables */
 typedef struct {
     ngx_http_mastra_auth_outcome_e  outcome;
+    ngx_uint_t                  decided;           /* outcome is final */
+    ngx_uint_t                  refetched;         /* unknown kid: refetch done */
+    ngx_msec_t                  wait_until;        /* suspended for keys */
+    time_t                      retry_after;       /* 503: Retry-After */
     ma_status_t                 reason;            /* MA_OK when none */
     ngx_str_t                   token_source;
     ma_identity_t              *identity;          /* set once verify ran */
@@ -119,12 +170,37 @@ typedef struct {
 } ngx_http_mastra_auth_ctx_t;
 
 
+/* ngx_http_mastra_auth_provider.c */
+ngx_int_t ngx_http_mastra_auth_provider_setup(ngx_conf_t *cf,
+    ngx_http_mastra_auth_loc_conf_t *prev,
+    ngx_http_mastra_auth_loc_conf_t *conf);
+ngx_str_t ngx_http_mastra_auth_where(ngx_conf_t *cf);
+void ngx_http_mastra_auth_cleanup_secret(void *data);
+
 /* ngx_http_mastra_auth_token.c */
 ngx_int_t ngx_http_mastra_auth_find_token(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
     ngx_str_t *token);
 ngx_table_elt_t *ngx_http_mastra_auth_header(ngx_http_request_t *r,
     ngx_str_t *name);
+
+/* ngx_http_mastra_auth_keys.c */
+
+#define NGX_HTTP_MASTRA_AUTH_KEYS_READY        0   /* keys parsed, use them */
+#define NGX_HTTP_MASTRA_AUTH_KEYS_WAIT         1   /* a fetch is in flight */
+#define NGX_HTTP_MASTRA_AUTH_KEYS_UNAVAILABLE  2   /* none, none coming */
+
+char *ngx_http_mastra_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_mastra_auth_keys_init_main(ngx_conf_t *cf,
+    ngx_http_mastra_auth_main_conf_t *amcf);
+ngx_http_mastra_auth_keyset_t *ngx_http_mastra_auth_keyset_add(
+    ngx_conf_t *cf, ngx_str_t *url, ngx_str_t *ca_file, ngx_str_t *issuer,
+    ngx_msec_t timeout, time_t refresh);
+ngx_int_t ngx_http_mastra_auth_keys_acquire(ngx_http_request_t *r,
+    ngx_http_mastra_auth_keyset_t *ks, ngx_uint_t refetch);
+time_t ngx_http_mastra_auth_keys_retry_after(ngx_http_request_t *r,
+    ngx_http_mastra_auth_keyset_t *ks);
 
 /* ngx_http_mastra_auth_variables.c */
 ngx_int_t ngx_http_mastra_auth_add_variables(ngx_conf_t *cf);

@@ -38,7 +38,6 @@ static ngx_str_t  ngx_http_mastra_auth_body_bad_path =
 static ngx_str_t  ngx_http_mastra_auth_www_authenticate =
     ngx_string("WWW-Authenticate");
 static ngx_str_t  ngx_http_mastra_auth_retry_after = ngx_string("Retry-After");
-static ngx_str_t  ngx_http_mastra_auth_retry_seconds = ngx_string("10");
 
 
 ngx_int_t
@@ -64,7 +63,7 @@ ngx_http_mastra_auth_refuse(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx)
 {
     ngx_int_t                  code;
-    ngx_str_t                 *body, *challenge;
+    ngx_str_t                 *body, *challenge, retry;
     ngx_table_elt_t           *h;
     ngx_http_core_loc_conf_t  *clcf;
 
@@ -86,9 +85,19 @@ ngx_http_mastra_auth_refuse(ngx_http_request_t *r,
     case ngx_http_mastra_auth_unavailable:
         body = &ngx_http_mastra_auth_body_unavailable;
 
+        /* when the key server will be asked again */
+
+        retry.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+        if (retry.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        retry.len = ngx_sprintf(retry.data, "%T",
+                                ngx_max(ctx->retry_after, 1))
+                    - retry.data;
+
         if (ngx_http_mastra_auth_add_header(r,
-                &ngx_http_mastra_auth_retry_after,
-                &ngx_http_mastra_auth_retry_seconds, &h)
+                &ngx_http_mastra_auth_retry_after, &retry, &h)
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;

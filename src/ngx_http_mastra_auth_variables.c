@@ -37,6 +37,8 @@ static ngx_int_t ngx_http_mastra_auth_param_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static void ngx_http_mastra_auth_set_value(ngx_http_variable_value_t *v,
     u_char *data, size_t len);
+static ngx_int_t ngx_http_mastra_auth_header_safe(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, u_char *data, size_t len);
 
 
 #define NGX_HTTP_MASTRA_AUTH_CLAIM_PREFIX  "mastra_auth_claim_"
@@ -98,9 +100,16 @@ static ngx_str_t  ngx_http_mastra_auth_outcomes[] = {
 };
 
 
+/* indexed by NGX_HTTP_MASTRA_AUTH_PROVIDER_* */
 static ngx_str_t  ngx_http_mastra_auth_provider_names[] = {
     ngx_string("off"),
-    ngx_string("jwt")
+    ngx_string("jwt"),
+    ngx_string("jwks"),
+    ngx_string("auth0"),
+    ngx_string("clerk"),
+    ngx_string("supabase"),
+    ngx_string("firebase"),
+    ngx_string("oidc")
 };
 
 
@@ -291,10 +300,9 @@ ngx_http_mastra_auth_param_variable(ngx_http_request_t *r,
                 && ngx_strncasecmp((u_char *) ctx->params.name[i].data, p, len)
                    == 0)
             {
-                ngx_http_mastra_auth_set_value(v,
+                return ngx_http_mastra_auth_header_safe(r, v,
                     (u_char *) ctx->params.value[i].data,
                     ctx->params.value[i].len);
-                return NGX_OK;
             }
         }
     }
@@ -314,4 +322,55 @@ ngx_http_mastra_auth_set_value(ngx_http_variable_value_t *v, u_char *data,
     v->no_cacheable = 1;
     v->not_found = 0;
     v->data = data;
+}
+
+
+/*
+ * A path segment comes from the decoded $uri and may hold control bytes
+ * (%0D%0A): percent-encoded again, so it cannot add an upstream header.
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_header_safe(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, u_char *data, size_t len)
+{
+    u_char  *p, *q;
+    size_t   i, n;
+
+    static u_char  hex[] = "0123456789ABCDEF";
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (data[i] < 0x20 || data[i] == 0x7f) {
+            n++;
+        }
+    }
+
+    if (n == 0) {
+        ngx_http_mastra_auth_set_value(v, data, len);
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, len + 2 * n);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    q = p;
+
+    for (i = 0; i < len; i++) {
+        if (data[i] < 0x20 || data[i] == 0x7f) {
+            *q++ = '%';
+            *q++ = hex[data[i] >> 4];
+            *q++ = hex[data[i] & 0xf];
+
+        } else {
+            *q++ = data[i];
+        }
+    }
+
+    ngx_http_mastra_auth_set_value(v, p, q - p);
+
+    return NGX_OK;
 }

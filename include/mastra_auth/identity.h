@@ -25,6 +25,11 @@ struct Identity {
 // byte outside printable ASCII (and the quote) replaced by '?'.
 std::string log_safe(std::string_view value);
 
+// A value fit for an HTTP header: control bytes (below 0x20, and 0x7f) are
+// percent-encoded, so that a claim holding "\r\n" cannot add a header to
+// what proxy_set_header sends upstream.
+std::string header_safe(std::string_view value);
+
 // A claim value as variable text (SPEC 5): strings as they are, numbers and
 // booleans as JSON text, arrays of strings joined with ",", else compact JSON.
 std::string claim_text(const nlohmann::json &value);

@@ -143,7 +143,7 @@ ma_str_t ma_identity_claim_text(ma_identity_t *id, ma_str_t name) {
     try {
         const nlohmann::json *claim = id->identity.find_claim(view(name));
         if (claim == nullptr) return str({});
-        id->identity.rendered.push_back(claim_text(*claim));
+        id->identity.rendered.push_back(header_safe(claim_text(*claim)));
         return str(id->identity.rendered.back());
     } catch (...) {
         return str({});

@@ -48,6 +48,14 @@ Status check_claims(const nlohmann::json &payload, const ClaimPolicy &policy,
         if (!is_string_or_absent(payload, "sub") || !is_string_or_absent(payload, "iss"))
             return Status::TokenMalformed;
 
+        // A subject with control bytes names nobody sane, and would be one
+        // step from a forged upstream header: refused.
+        auto sub = payload.find("sub");
+        if (sub != payload.end()) {
+            for (char c : sub->get_ref<const std::string &>())
+                if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return Status::TokenMalformed;
+        }
+
         auto aud = payload.find("aud");
         if (aud != payload.end() && !aud->is_string()) {
             if (!aud->is_array()) return Status::TokenMalformed;

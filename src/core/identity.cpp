@@ -29,6 +29,23 @@ std::string log_safe(std::string_view value) {
     return out;
 }
 
+std::string header_safe(std::string_view value) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(value.size());
+    for (char c : value) {
+        auto b = static_cast<unsigned char>(c);
+        if (b < 0x20 || b == 0x7f) {
+            out += '%';
+            out += kHex[b >> 4];
+            out += kHex[b & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 std::string claim_text(const nlohmann::json &value) {
     if (value.is_string()) return value.get<std::string>();
     if (value.is_array()) {

@@ -63,13 +63,19 @@ Status JwsVerifier::verify(std::string_view token, std::int64_t now,
         status = check_claims(jwt.payload, policy_, now);
         if (status != Status::Ok) return status;
 
+        // What goes into variables (and so into upstream headers) is made
+        // header-safe; JSON escapes every control byte but DEL.
         auto sub = jwt.payload.find("sub");
-        if (sub != jwt.payload.end() && sub->is_string()) identity.user = sub->get<std::string>();
+        if (sub != jwt.payload.end() && sub->is_string())
+            identity.user = header_safe(sub->get_ref<const std::string &>());
         auto email = jwt.payload.find("email");
         if (email != jwt.payload.end() && email->is_string())
-            identity.email = email->get<std::string>();
+            identity.email = header_safe(email->get_ref<const std::string &>());
         identity.payload_text =
             jwt.payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        for (std::size_t at = identity.payload_text.find('\x7f'); at != std::string::npos;
+             at = identity.payload_text.find('\x7f', at))
+            identity.payload_text.replace(at, 1, "\\u007f");
         identity.payload = std::move(jwt.payload);
         return Status::Ok;
     } catch (...) {

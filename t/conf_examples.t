@@ -1,0 +1,66 @@
+#!/usr/bin/perl
+
+# nginx-mastra-auth: every conf-examples/*.conf passes nginx -t (DESIGN:
+# "every one passes nginx -t in a test").  Each runs in a prefix of its own
+# with modules/, logs/ and temp/, MASTRA_JWT_SECRET set, and the module's
+# load_module line pointed at the module under test (added when missing).
+# An empty conf-examples/ is a failure, not a skip.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use File::Basename qw(basename);
+use File::Copy qw(copy);
+use File::Path qw(make_path);
+use Test::More;
+
+use Mastra::Nginx;
+use Mastra::Token qw(random_secret);
+
+my $dir = Mastra::Nginx->root . '/conf-examples';
+my @files = sort glob "$dir/*.conf";
+
+ok(scalar @files, "conf-examples/ holds configurations") or diag("none in $dir");
+
+my $t = Mastra::Nginx->new->env(
+    MASTRA_JWT_SECRET => random_secret(64),
+    JWT_AUTH_SECRET   => random_secret(64),
+);
+
+my $module = Mastra::Nginx::module_path();
+
+for my $file (@files) {
+    my $name = basename($file, '.conf');
+    my $prefix = $t->testdir . "/$name";
+
+    make_path("$prefix/conf", "$prefix/logs", "$prefix/temp", "$prefix/modules");
+    symlink $module, "$prefix/modules/ngx_http_mastra_auth_module.so";
+    copy('/etc/nginx/mime.types', "$prefix/conf/mime.types")
+        if -f '/etc/nginx/mime.types';
+
+    my $conf = $t->read_file($file);
+
+    like($conf, qr/^\s*mastra_auth_provider\s/m, "$name: uses the module");
+
+    # the module under test, wherever the example expects it
+    my $n = $conf =~ s{^(\s*load_module\s+)\S*ngx_http_mastra_auth_module\.so\s*;}
+                      {$1$module;}mg;
+    $conf = "load_module $module;\n" . $conf
+        if !$n && $conf =~ /mastra_auth_/;
+
+    $t->write_file("$prefix/conf/$name.conf", $conf);
+
+    my ($rc, $stderr) = $t->exec_nginx("$prefix/nginx-t.stderr", '-t',
+        '-p', "$prefix/", '-c', "$prefix/conf/$name.conf");
+
+    ok($rc == 0 && $stderr =~ /test is successful/, "$name: nginx -t passes")
+        or diag($stderr);
+    unlike($stderr, qr/\[(?:alert|crit|emerg)\]/, "$name: no alert, crit, emerg");
+}
+
+$t->finish;
+
+done_testing;
