@@ -17,8 +17,30 @@ use File::Copy qw(copy);
 use File::Path qw(make_path);
 use Test::More;
 
+use Crypt::PK::ECC;
+use Crypt::PK::RSA;
+use JSON::PP qw(encode_json);
+
 use Mastra::Nginx;
 use Mastra::Token qw(random_secret);
+
+# Public keys for the examples that read key files, made now (never
+# committed): keys/jwks.json (EC P-256) and keys/public.pem (RSA 2048).
+sub write_example_keys {
+    my ($t, $dir) = @_;
+
+    make_path($dir);
+
+    my $ec = Crypt::PK::ECC->new;
+    $ec->generate_key('secp256r1');
+    my $jwk = $ec->export_key_jwk('public', 1);
+    $jwk->{kid} = 'example-ec';
+    $t->write_file("$dir/jwks.json", encode_json({ keys => [ $jwk ] }));
+
+    my $rsa = Crypt::PK::RSA->new;
+    $rsa->generate_key(256, 65537);
+    $t->write_file("$dir/public.pem", $rsa->export_key_pem('public'));
+}
 
 my $dir = Mastra::Nginx->root . '/conf-examples';
 my @files = sort glob "$dir/*.conf";
@@ -40,6 +62,8 @@ for my $file (@files) {
     symlink $module, "$prefix/modules/ngx_http_mastra_auth_module.so";
     copy('/etc/nginx/mime.types', "$prefix/conf/mime.types")
         if -f '/etc/nginx/mime.types';
+
+    write_example_keys($t, "$prefix/conf/keys");
 
     my $conf = $t->read_file($file);
 
