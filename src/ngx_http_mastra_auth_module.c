@@ -58,6 +58,9 @@ static char *ngx_http_mastra_auth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_mastra_auth_ca_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_mastra_auth_forward_jwt(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static void ngx_http_mastra_auth_cleanup_forwarder(void *data);
 
 static ngx_int_t ngx_http_mastra_auth_read_secret(ngx_conf_t *cf,
     ngx_str_t *value, ngx_str_t *secret);
@@ -304,6 +307,13 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
       offsetof(ngx_http_mastra_auth_loc_conf_t, jwks_refresh),
       NULL },
 
+    { ngx_string("mastra_auth_forward_jwt"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE123,
+      ngx_http_mastra_auth_forward_jwt,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -415,6 +425,7 @@ ngx_http_mastra_auth_create_loc_conf(ngx_conf_t *cf)
     conf->jwks_files = NGX_CONF_UNSET_PTR;
     conf->jwks_timeout = NGX_CONF_UNSET_MSEC;
     conf->jwks_refresh = NGX_CONF_UNSET;
+    conf->forwarder = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -452,6 +463,7 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->ca_file, prev->ca_file, "");
     ngx_conf_merge_msec_value(conf->jwks_timeout, prev->jwks_timeout, 5000);
     ngx_conf_merge_sec_value(conf->jwks_refresh, prev->jwks_refresh, 600);
+    ngx_conf_merge_ptr_value(conf->forwarder, prev->forwarder, NULL);
     ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 0);
     ngx_conf_merge_ptr_value(conf->issuers, prev->issuers, NULL);
     ngx_conf_merge_ptr_value(conf->audiences, prev->audiences, NULL);
@@ -919,6 +931,126 @@ ngx_http_mastra_auth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return NGX_CONF_ERROR;
         }
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * mastra_auth_forward_jwt SECRET [ttl=TIME] [claims=NAME,...];
+ * SECRET as for mastra_auth_secret: a literal, env:NAME or file:PATH.
+ */
+
+static char *
+ngx_http_mastra_auth_forward_jwt(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_mastra_auth_loc_conf_t *alcf = conf;
+
+    char                 err[NGX_HTTP_MASTRA_AUTH_ERRLEN];
+    u_char              *p, *end, *start;
+    time_t               ttl;
+    ma_str_t             key, *claims;
+    ngx_str_t           *value, secret, s;
+    ngx_uint_t           i, n;
+    ngx_pool_cleanup_t  *cln;
+
+    if (alcf->forwarder != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_http_mastra_auth_read_secret(cf, &value[1], &secret) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(ngx_str_t));
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *(ngx_str_t *) cln->data = secret;
+    cln->handler = ngx_http_mastra_auth_cleanup_secret;
+
+    ttl = 60;
+    claims = NULL;
+    n = 0;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "ttl=", 4) == 0) {
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+
+            ttl = ngx_parse_time(&s, 1);
+
+            if (ttl == (time_t) NGX_ERROR || ttl == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\": invalid ttl \"%V\"",
+                                   &cmd->name, &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "claims=", 7) == 0 && claims == NULL) {
+            start = value[i].data + 7;
+            end = value[i].data + value[i].len;
+
+            claims = ngx_palloc(cf->pool, (end - start + 1) * sizeof(ma_str_t));
+            if (claims == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            for (p = start; p <= end; p++) {
+                if (p < end && *p != ',') {
+                    continue;
+                }
+
+                if (p == start) {
+                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                       "\"%V\": invalid claim list \"%V\"",
+                                       &cmd->name, &value[i]);
+                    return NGX_CONF_ERROR;
+                }
+
+                claims[n].data = (const char *) start;
+                claims[n].len = p - start;
+                n++;
+                start = p + 1;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": invalid parameter \"%V\" "
+                           "(ttl=TIME, claims=NAME,...)",
+                           &cmd->name, &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    key.data = (const char *) secret.data;
+    key.len = secret.len;
+
+    if (ma_forwarder_create(key, ttl, claims, n, &alcf->forwarder, err,
+                            sizeof(err))
+        != MA_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": %s",
+                           &cmd->name, err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_mastra_auth_cleanup_forwarder;
+    cln->data = alcf->forwarder;
 
     return NGX_CONF_OK;
 }
@@ -1631,6 +1763,13 @@ static void
 ngx_http_mastra_auth_cleanup_condition(void *data)
 {
     ma_condition_free(data);
+}
+
+
+static void
+ngx_http_mastra_auth_cleanup_forwarder(void *data)
+{
+    ma_forwarder_free(data);
 }
 
 

@@ -143,6 +143,7 @@ typedef struct {
     ngx_str_t                   ca_file;
     ngx_msec_t                  jwks_timeout;
     time_t                      jwks_refresh;
+    ma_forwarder_t             *forwarder;         /* mastra_auth_forward_jwt */
 
     /* derived at merge time */
     ma_verifier_t              *verifier;          /* jwt */
@@ -167,6 +168,7 @@ typedef struct {
     ma_identity_t              *identity;          /* set once verify ran */
     ngx_uint_t                  verified;          /* identity holds claims */
     ma_params_t                 params;            /* of the deciding entry */
+    ngx_str_t                   forward_jwt;       /* minted once */
 } ngx_http_mastra_auth_ctx_t;
 
 

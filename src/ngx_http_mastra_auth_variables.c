@@ -31,6 +31,8 @@ static ngx_int_t ngx_http_mastra_auth_source_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_mastra_auth_error_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_mastra_auth_forward_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_mastra_auth_claim_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_mastra_auth_param_variable(ngx_http_request_t *r,
@@ -74,6 +76,10 @@ static ngx_http_variable_t  ngx_http_mastra_auth_vars[] = {
 
     { ngx_string("mastra_auth_error"), NULL,
       ngx_http_mastra_auth_error_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("mastra_auth_forward_jwt"), NULL,
+      ngx_http_mastra_auth_forward_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string(NGX_HTTP_MASTRA_AUTH_CLAIM_PREFIX), NULL,
@@ -241,6 +247,54 @@ ngx_http_mastra_auth_error_variable(ngx_http_request_t *r,
     code = ma_status_code(ctx->reason);
 
     ngx_http_mastra_auth_set_value(v, (u_char *) code, ngx_strlen(code));
+
+    return NGX_OK;
+}
+
+
+/*
+ * $mastra_auth_forward_jwt: minted when first read, once per request, for a
+ * verified identity only; empty otherwise (the upstream then refuses).
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_forward_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    size_t                            len;
+    ngx_http_mastra_auth_ctx_t       *ctx;
+    ngx_http_mastra_auth_loc_conf_t  *alcf;
+
+    static const size_t  max_token = 8192;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_mastra_auth_module);
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_mastra_auth_module);
+
+    if (ctx == NULL || !ctx->verified || alcf->forwarder == NULL) {
+        ngx_http_mastra_auth_set_value(v, (u_char *) "", 0);
+        return NGX_OK;
+    }
+
+    if (ctx->forward_jwt.data == NULL) {
+        ctx->forward_jwt.data = ngx_pnalloc(r->pool, max_token);
+        if (ctx->forward_jwt.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        len = ma_forwarder_mint(alcf->forwarder, ctx->identity, ngx_time(),
+                                (char *) ctx->forward_jwt.data, max_token);
+
+        if (len == 0) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "mastra_auth: the forwarded token could not be "
+                          "minted (claims over %uz bytes?)", max_token);
+        }
+
+        ctx->forward_jwt.len = len;
+    }
+
+    ngx_http_mastra_auth_set_value(v, ctx->forward_jwt.data,
+                                   ctx->forward_jwt.len);
 
     return NGX_OK;
 }

@@ -49,6 +49,7 @@ ok(scalar @files, "conf-examples/ holds configurations") or diag("none in $dir")
 
 my $t = Mastra::Nginx->new->env(
     MASTRA_JWT_SECRET => random_secret(64),
+    MASTRA_FORWARD_SECRET => random_secret(32),
     JWT_AUTH_SECRET   => random_secret(64),
 );
 

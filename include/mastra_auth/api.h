@@ -205,6 +205,25 @@ ma_str_t ma_fetch_error(const ma_fetch_t *fetch);
 int64_t ma_fetch_max_age(const ma_fetch_t *fetch);
 
 
+/* ---- identity to the upstream: mastra_auth_forward_jwt ---- */
+
+typedef struct ma_forwarder_s  ma_forwarder_t;
+
+/* secret: at least 32 bytes (HS256); ttl in seconds; claims to copy. */
+ma_status_t ma_forwarder_create(ma_str_t secret, int64_t ttl,
+    const ma_str_t *claims, size_t nclaims, ma_forwarder_t **out,
+    char *err, size_t errlen);
+void ma_forwarder_free(ma_forwarder_t *forwarder);
+
+/*
+ * An HS256 token for a verified identity, valid from now for ttl; written
+ * into out (at most outlen bytes).  Returns its length, or 0 when the
+ * identity holds no verified claims or out is too small.
+ */
+size_t ma_forwarder_mint(const ma_forwarder_t *forwarder,
+    const ma_identity_t *identity, int64_t now, char *out, size_t outlen);
+
+
 /* ---- claim conditions: mastra_auth_claim and mastra_auth_rule ---- */
 
 typedef struct ma_condition_s  ma_condition_t;

@@ -11,6 +11,7 @@
 #include "mastra_auth/algorithm.h"
 #include "mastra_auth/condition.h"
 #include "mastra_auth/fetch.h"
+#include "mastra_auth/forward.h"
 #include "mastra_auth/identity.h"
 #include "mastra_auth/jwk.h"
 #include "mastra_auth/pattern.h"
@@ -38,6 +39,10 @@ struct ma_jws_verifier_s {
 
 struct ma_fetch_s {
     FetchResult result;
+};
+
+struct ma_forwarder_s {
+    Forwarder forwarder;
 };
 
 struct ma_condition_s {
@@ -288,6 +293,43 @@ int ma_fetch_ok(const ma_fetch_t *fetch_handle) { return fetch_handle->result.ok
 ma_str_t ma_fetch_body(const ma_fetch_t *fetch_handle) { return str(fetch_handle->result.body); }
 ma_str_t ma_fetch_error(const ma_fetch_t *fetch_handle) { return str(fetch_handle->result.error); }
 int64_t ma_fetch_max_age(const ma_fetch_t *fetch_handle) { return fetch_handle->result.max_age; }
+
+ma_status_t ma_forwarder_create(ma_str_t secret, int64_t ttl, const ma_str_t *claims,
+                                size_t nclaims, ma_forwarder_t **out, char *err, size_t errlen) {
+    try {
+        *out = nullptr;
+        if (secret.len < hmac_length(Algorithm::HS256)) {
+            set_error(err, errlen, "the secret is " + std::to_string(secret.len) +
+                                       " bytes, shorter than the 32 bytes HS256 needs");
+            return MA_CONFIG_INVALID;
+        }
+        if (ttl <= 0) {
+            set_error(err, errlen, "ttl must be positive");
+            return MA_CONFIG_INVALID;
+        }
+        std::vector<std::string> names;
+        for (std::size_t i = 0; i < nclaims; i++) names.emplace_back(view(claims[i]));
+        *out = new ma_forwarder_s{Forwarder(std::string(view(secret)), ttl, std::move(names))};
+        return MA_OK;
+    } catch (...) {
+        set_error(err, errlen, "out of memory");
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+void ma_forwarder_free(ma_forwarder_t *forwarder) { delete forwarder; }
+
+size_t ma_forwarder_mint(const ma_forwarder_t *forwarder, const ma_identity_t *identity,
+                         int64_t now, char *out, size_t outlen) {
+    try {
+        std::string token = forwarder->forwarder.mint(identity->identity, now);
+        if (token.empty() || token.size() > outlen) return 0;
+        std::memcpy(out, token.data(), token.size());
+        return token.size();
+    } catch (...) {
+        return 0;
+    }
+}
 
 int ma_op_parse(ma_str_t text, ma_op_t *op) {
     Op parsed;
