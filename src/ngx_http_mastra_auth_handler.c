@@ -42,6 +42,7 @@ static ngx_int_t ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
 static ngx_int_t ngx_http_mastra_auth_wait(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx);
 static void ngx_http_mastra_auth_resume(ngx_http_request_t *r);
+static ngx_int_t ngx_http_mastra_auth_is_jws(ngx_str_t *token);
 static void ngx_http_mastra_auth_cleanup_identity(void *data);
 
 
@@ -163,7 +164,15 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
         return ngx_http_mastra_auth_fail(r, alcf, ctx, MA_TOKEN_MALFORMED);
     }
 
-    rc = ngx_http_mastra_auth_verify(r, alcf, ctx, &token, &status);
+    if (alcf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH
+        && !ngx_http_mastra_auth_is_jws(&token))
+    {
+        /* a session token; Better Auth's JWT plugin tokens verify locally */
+        rc = ngx_http_mastra_auth_session_check(r, alcf, ctx, &token, &status);
+
+    } else {
+        rc = ngx_http_mastra_auth_verify(r, alcf, ctx, &token, &status);
+    }
 
     if (rc == NGX_AGAIN) {
         return ngx_http_mastra_auth_wait(r, alcf, ctx);
@@ -407,6 +416,25 @@ ngx_http_mastra_auth_resume(ngx_http_request_t *r)
     r->write_event_handler = ngx_http_core_run_phases;
 
     ngx_http_core_run_phases(r);
+}
+
+
+/* three dot-separated parts: a compact JWS, not a Better Auth session token */
+
+static ngx_int_t
+ngx_http_mastra_auth_is_jws(ngx_str_t *token)
+{
+    ngx_uint_t  i, dots;
+
+    dots = 0;
+
+    for (i = 0; i < token->len; i++) {
+        if (token->data[i] == '.') {
+            dots++;
+        }
+    }
+
+    return dots == 2;
 }
 
 

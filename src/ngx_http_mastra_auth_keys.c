@@ -48,17 +48,6 @@ struct ngx_http_mastra_auth_slot_s {
 };
 
 
-typedef struct {
-    ngx_queue_t                 slots;
-} ngx_http_mastra_auth_shctx_t;
-
-
-typedef struct {
-    ngx_http_mastra_auth_shctx_t  *sh;
-    ngx_slab_pool_t               *shpool;
-} ngx_http_mastra_auth_zone_ctx_t;
-
-
 /* one fetch: posted to the thread pool, completed on the event loop */
 typedef struct {
     ngx_http_mastra_auth_keyset_t  *keyset;
@@ -174,7 +163,7 @@ ngx_int_t
 ngx_http_mastra_auth_keys_init_main(ngx_conf_t *cf,
     ngx_http_mastra_auth_main_conf_t *amcf)
 {
-    if (amcf->keysets.nelts == 0) {
+    if (amcf->keysets.nelts == 0 && !amcf->sessions) {
         return NGX_OK;
     }
 
@@ -229,6 +218,10 @@ ngx_http_mastra_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ctx->shpool->data = ctx->sh;
 
     ngx_queue_init(&ctx->sh->slots);
+
+    ngx_rbtree_init(&ctx->sh->sessions, &ctx->sh->sentinel,
+                    ngx_rbtree_insert_value);
+    ngx_queue_init(&ctx->sh->lru);
 
     ctx->shpool->log_nomem = 0;
 

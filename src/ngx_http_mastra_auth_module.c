@@ -88,13 +88,8 @@ static ngx_conf_enum_t  ngx_http_mastra_auth_providers[] = {
     { ngx_string("supabase"), NGX_HTTP_MASTRA_AUTH_PROVIDER_SUPABASE },
     { ngx_string("firebase"), NGX_HTTP_MASTRA_AUTH_PROVIDER_FIREBASE },
     { ngx_string("oidc"), NGX_HTTP_MASTRA_AUTH_PROVIDER_OIDC },
+    { ngx_string("better-auth"), NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH },
     { ngx_null_string, 0 }
-};
-
-
-static ngx_str_t  ngx_http_mastra_auth_later_providers[] = {
-    ngx_string("better-auth"),
-    ngx_null_string
 };
 
 
@@ -307,6 +302,20 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
       offsetof(ngx_http_mastra_auth_loc_conf_t, jwks_refresh),
       NULL },
 
+    { ngx_string("mastra_auth_better_auth_url"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_jwks_uri,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, better_auth_url),
+      NULL },
+
+    { ngx_string("mastra_auth_session_cache"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, session_cache),
+      NULL },
+
     { ngx_string("mastra_auth_forward_jwt"),
       NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE123,
       ngx_http_mastra_auth_forward_jwt,
@@ -412,7 +421,7 @@ ngx_http_mastra_auth_create_loc_conf(ngx_conf_t *cf)
     conf->issuers = NGX_CONF_UNSET_PTR;
     conf->audiences = NGX_CONF_UNSET_PTR;
     conf->claims = NGX_CONF_UNSET_PTR;
-    conf->sources = NGX_CONF_UNSET_PTR;
+    conf->explicit_sources = NGX_CONF_UNSET_PTR;
     conf->public_routes = NGX_CONF_UNSET_PTR;
     conf->protected_routes = NGX_CONF_UNSET_PTR;
     conf->default_access = NGX_CONF_UNSET_UINT;
@@ -426,6 +435,7 @@ ngx_http_mastra_auth_create_loc_conf(ngx_conf_t *cf)
     conf->jwks_timeout = NGX_CONF_UNSET_MSEC;
     conf->jwks_refresh = NGX_CONF_UNSET;
     conf->forwarder = NGX_CONF_UNSET_PTR;
+    conf->session_cache = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -464,6 +474,8 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->jwks_timeout, prev->jwks_timeout, 5000);
     ngx_conf_merge_sec_value(conf->jwks_refresh, prev->jwks_refresh, 600);
     ngx_conf_merge_ptr_value(conf->forwarder, prev->forwarder, NULL);
+    ngx_conf_merge_str_value(conf->better_auth_url, prev->better_auth_url, "");
+    ngx_conf_merge_sec_value(conf->session_cache, prev->session_cache, 30);
     ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 0);
     ngx_conf_merge_ptr_value(conf->issuers, prev->issuers, NULL);
     ngx_conf_merge_ptr_value(conf->audiences, prev->audiences, NULL);
@@ -483,7 +495,16 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->encoded_slashes, prev->encoded_slashes,
                               NGX_HTTP_MASTRA_AUTH_SLASHES_REFUSE);
 
-    ngx_conf_merge_ptr_value(conf->sources, prev->sources, NULL);
+    /*
+     * The sources in use: the directive's, wherever it was set, else the
+     * provider's defaults, computed here, for this provider (a default
+     * inherited from a level with another provider would be wrong).
+     */
+
+    ngx_conf_merge_ptr_value(conf->explicit_sources, prev->explicit_sources,
+                             NULL);
+
+    conf->sources = conf->explicit_sources;
 
     if (conf->sources == NULL) {
 
@@ -508,7 +529,22 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         source[1].type = NGX_HTTP_MASTRA_AUTH_SOURCE_QUERY;
         ngx_str_set(&source[1].name, "apiKey");
 
-        if (conf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_CLERK) {
+        if (conf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH) {
+
+            /* the bearer plugin's header, then the session cookies */
+
+            source[1].type = NGX_HTTP_MASTRA_AUTH_SOURCE_COOKIE;
+            ngx_str_set(&source[1].name, "__Secure-better-auth.session_token");
+
+            source = ngx_array_push(conf->sources);
+            if (source == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            source->type = NGX_HTTP_MASTRA_AUTH_SOURCE_COOKIE;
+            ngx_str_set(&source->name, "better-auth.session_token");
+
+        } else if (conf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_CLERK) {
             source = ngx_array_push(conf->sources);
             if (source == NULL) {
                 return NGX_CONF_ERROR;
@@ -631,18 +667,6 @@ ngx_http_mastra_auth_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     if (alcf->provider == NGX_CONF_UNSET_UINT) {
-        for (i = 0; ngx_http_mastra_auth_later_providers[i].len; i++) {
-            if (ngx_strcmp(value[1].data,
-                           ngx_http_mastra_auth_later_providers[i].data)
-                == 0)
-            {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "\"%V\": provider \"%V\" is not yet "
-                                   "supported", &cmd->name, &value[1]);
-                return NGX_CONF_ERROR;
-            }
-        }
-
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\": invalid provider \"%V\"",
                            &cmd->name, &value[1]);
@@ -825,12 +849,16 @@ ngx_http_mastra_auth_read_file(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-/* http:// or https:// only: never file:, never anything else */
+/*
+ * http:// or https:// only: never file:, never anything else.  A list for
+ * mastra_auth_jwks_uri, one URL (no trailing slash kept) for
+ * mastra_auth_better_auth_url.
+ */
 
 static char *
 ngx_http_mastra_auth_jwks_uri(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_str_t   *value;
+    ngx_str_t   *value, *url;
     ngx_uint_t   i;
 
     value = cf->args->elts;
@@ -847,6 +875,24 @@ ngx_http_mastra_auth_jwks_uri(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                                "https:// URL", &cmd->name, &value[i]);
             return NGX_CONF_ERROR;
         }
+    }
+
+    if (cmd->offset == offsetof(ngx_http_mastra_auth_loc_conf_t,
+                                better_auth_url))
+    {
+        url = (ngx_str_t *) ((char *) conf + cmd->offset);
+
+        if (url->data) {
+            return "is duplicate";
+        }
+
+        *url = value[1];
+
+        while (url->len && url->data[url->len - 1] == '/') {
+            url->len--;
+        }
+
+        return NGX_CONF_OK;
     }
 
     return ngx_http_mastra_auth_str_list(cf, cmd, conf);
@@ -1318,20 +1364,20 @@ ngx_http_mastra_auth_token_source(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_uint_t                      i;
     ngx_http_mastra_auth_source_t  *source;
 
-    if (alcf->sources != NGX_CONF_UNSET_PTR) {
+    if (alcf->explicit_sources != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
     }
 
-    alcf->sources = ngx_array_create(cf->pool, cf->args->nelts - 1,
-                                     sizeof(ngx_http_mastra_auth_source_t));
-    if (alcf->sources == NULL) {
+    alcf->explicit_sources = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                      sizeof(ngx_http_mastra_auth_source_t));
+    if (alcf->explicit_sources == NULL) {
         return NGX_CONF_ERROR;
     }
 
     value = cf->args->elts;
 
     for (i = 1; i < cf->args->nelts; i++) {
-        source = ngx_array_push(alcf->sources);
+        source = ngx_array_push(alcf->explicit_sources);
         if (source == NULL) {
             return NGX_CONF_ERROR;
         }

@@ -23,6 +23,7 @@
 #define NGX_HTTP_MASTRA_AUTH_PROVIDER_SUPABASE  5
 #define NGX_HTTP_MASTRA_AUTH_PROVIDER_FIREBASE  6
 #define NGX_HTTP_MASTRA_AUTH_PROVIDER_OIDC      7
+#define NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH  8
 
 #define NGX_HTTP_MASTRA_AUTH_SOURCE_HEADER  0
 #define NGX_HTTP_MASTRA_AUTH_SOURCE_QUERY   1
@@ -85,8 +86,24 @@ typedef struct {
 typedef struct {
     ngx_shm_zone_t             *zone;
     ngx_array_t                 keysets;    /* ngx_http_mastra_auth_keyset_t * */
+    ngx_uint_t                  sessions;   /* a location checks sessions */
     ngx_thread_pool_t          *thread_pool;
 } ngx_http_mastra_auth_main_conf_t;
+
+
+/* the shared zone: key-set slots, and Better Auth answers by token hash */
+typedef struct {
+    ngx_queue_t                 slots;
+    ngx_rbtree_t                sessions;
+    ngx_rbtree_node_t           sentinel;
+    ngx_queue_t                 lru;
+} ngx_http_mastra_auth_shctx_t;
+
+
+typedef struct {
+    ngx_http_mastra_auth_shctx_t  *sh;
+    ngx_slab_pool_t               *shpool;
+} ngx_http_mastra_auth_zone_ctx_t;
 
 
 /* mastra_auth_public / mastra_auth_protected entries */
@@ -124,7 +141,8 @@ typedef struct {
     ngx_array_t                *audiences;         /* ngx_str_t */
     ngx_array_t                *claims;            /* check_t */
 
-    ngx_array_t                *sources;           /* source_t */
+    ngx_array_t                *explicit_sources;  /* mastra_auth_token_source */
+    ngx_array_t                *sources;           /* in use: source_t */
     ngx_array_t                *public_routes;     /* route_t */
     ngx_array_t                *protected_routes;  /* route_t */
     ngx_uint_t                  default_access;
@@ -144,6 +162,8 @@ typedef struct {
     ngx_msec_t                  jwks_timeout;
     time_t                      jwks_refresh;
     ma_forwarder_t             *forwarder;         /* mastra_auth_forward_jwt */
+    ngx_str_t                   better_auth_url;
+    time_t                      session_cache;
 
     /* derived at merge time */
     ma_verifier_t              *verifier;          /* jwt */
@@ -203,6 +223,11 @@ ngx_int_t ngx_http_mastra_auth_keys_acquire(ngx_http_request_t *r,
     ngx_http_mastra_auth_keyset_t *ks, ngx_uint_t refetch);
 time_t ngx_http_mastra_auth_keys_retry_after(ngx_http_request_t *r,
     ngx_http_mastra_auth_keyset_t *ks);
+
+/* ngx_http_mastra_auth_session.c */
+ngx_int_t ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ngx_str_t *signed_token, ma_status_t *status);
 
 /* ngx_http_mastra_auth_variables.c */
 ngx_int_t ngx_http_mastra_auth_add_variables(ngx_conf_t *cf);

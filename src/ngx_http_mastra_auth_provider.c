@@ -34,6 +34,9 @@ typedef struct {
 static ngx_int_t ngx_http_mastra_auth_jwt_setup(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *prev,
     ngx_http_mastra_auth_loc_conf_t *conf);
+static ngx_int_t ngx_http_mastra_auth_better_auth_setup(ngx_conf_t *cf,
+    ngx_http_mastra_auth_loc_conf_t *conf,
+    ngx_http_mastra_auth_preset_t *preset);
 static ngx_int_t ngx_http_mastra_auth_preset(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *conf,
     ngx_http_mastra_auth_preset_t *preset);
@@ -69,6 +72,17 @@ ngx_http_mastra_auth_provider_setup(ngx_conf_t *cf,
 
     case NGX_HTTP_MASTRA_AUTH_PROVIDER_JWT:
         return ngx_http_mastra_auth_jwt_setup(cf, prev, conf);
+
+    case NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH:
+        ngx_memzero(&preset, sizeof(ngx_http_mastra_auth_preset_t));
+
+        if (ngx_http_mastra_auth_better_auth_setup(cf, conf, &preset)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_mastra_auth_keys_setup(cf, conf, &preset);
 
     default:
         ngx_memzero(&preset, sizeof(ngx_http_mastra_auth_preset_t));
@@ -205,6 +219,79 @@ ngx_http_mastra_auth_secret_from_env(ngx_conf_t *cf,
     cln->data = &conf->secret;
 
     ngx_str_set(&conf->secret_where, "the environment");
+
+    return NGX_OK;
+}
+
+
+/*
+ * Better Auth: sessions asked of the server, its secret for the signed
+ * session token and the cookie cache, and its JWT plugin's keys at
+ * URL/api/auth/jwks (iss = aud = URL).
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_better_auth_setup(ngx_conf_t *cf,
+    ngx_http_mastra_auth_loc_conf_t *conf, ngx_http_mastra_auth_preset_t *p)
+{
+    u_char                            *s;
+    ngx_pool_cleanup_t                *cln;
+    ngx_http_mastra_auth_main_conf_t  *amcf;
+
+    if (conf->better_auth_url.len == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"mastra_auth_provider better-auth\" in %V needs "
+                      "\"mastra_auth_better_auth_url\"",
+                      &conf->provider_where);
+        return NGX_ERROR;
+    }
+
+    if (conf->secret.data == NULL) {
+
+        /* Better Auth's own order: BETTER_AUTH_SECRET, then AUTH_SECRET */
+
+        if (ngx_http_mastra_auth_env(cf, "BETTER_AUTH_SECRET", &conf->secret)
+            != NGX_OK
+            || (conf->secret.data == NULL
+                && ngx_http_mastra_auth_env(cf, "AUTH_SECRET", &conf->secret)
+                   != NGX_OK))
+        {
+            return NGX_ERROR;
+        }
+
+        if (conf->secret.data == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"mastra_auth_provider better-auth\" in %V needs "
+                          "\"mastra_auth_secret\", or BETTER_AUTH_SECRET or "
+                          "AUTH_SECRET in the environment",
+                          &conf->provider_where);
+            return NGX_ERROR;
+        }
+
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_mastra_auth_cleanup_secret;
+        cln->data = &conf->secret;
+    }
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mastra_auth_module);
+    amcf->sessions = 1;
+
+    s = ngx_pnalloc(cf->pool, conf->better_auth_url.len
+                              + sizeof("/api/auth/jwks"));
+    if (s == NULL) {
+        return NGX_ERROR;
+    }
+
+    p->url.data = s;
+    p->url.len = ngx_sprintf(s, "%V/api/auth/jwks", &conf->better_auth_url)
+                 - s;
+    p->issuer = conf->better_auth_url;
+    p->audience = conf->better_auth_url;
+    p->algorithms = NGX_HTTP_MASTRA_AUTH_ALL_ALGORITHMS & ~MA_ALG_HMAC;
 
     return NGX_OK;
 }

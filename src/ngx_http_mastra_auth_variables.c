@@ -115,7 +115,8 @@ static ngx_str_t  ngx_http_mastra_auth_provider_names[] = {
     ngx_string("clerk"),
     ngx_string("supabase"),
     ngx_string("firebase"),
-    ngx_string("oidc")
+    ngx_string("oidc"),
+    ngx_string("better-auth")
 };
 
 

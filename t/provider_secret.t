@@ -472,15 +472,6 @@ EOF
 
 $c->env(MY_EMPTY => undef);
 
-$c->config_fails(conf(<<"EOF"), qr/"mastra_auth_provider".*not yet supported/,
-        location / {
-            mastra_auth_provider $_; #HERE
-            mastra_auth_secret $s32;
-        }
-EOF
-    "provider $_: not yet supported")
-    for qw(better-auth);
-
 # each preset names what it is missing, where the provider was set
 for my $case (
     [ jwks => qr/mastra_auth_jwks_uri/ ],
@@ -489,6 +480,7 @@ for my $case (
     [ supabase => qr/mastra_auth_project/ ],
     [ firebase => qr/mastra_auth_project/ ],
     [ oidc => qr/mastra_auth_issuer/ ],
+    [ 'better-auth' => qr/mastra_auth_better_auth_url/ ],
 ) {
     my ($provider, $re) = @$case;
     $c->config_fails(conf(<<"EOF"), $re,

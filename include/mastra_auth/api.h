@@ -204,6 +204,32 @@ ma_str_t ma_fetch_error(const ma_fetch_t *fetch);
 /* Cache-Control max-age in seconds, or -1. */
 int64_t ma_fetch_max_age(const ma_fetch_t *fetch);
 
+/* GET url sending a Cookie header (Better Auth's get-session). */
+ma_fetch_t *ma_fetch_with_cookie(ma_str_t url, ma_str_t ca_file,
+    long timeout_ms, ma_str_t cookie);
+
+
+/* ---- Better Auth sessions ---- */
+
+/* 1 when signed_token is TOKEN.SIG signed with secret; *token = TOKEN. */
+int ma_ba_signed_token(ma_str_t signed_token, ma_str_t secret,
+    ma_str_t *token);
+
+/*
+ * The session_data cookie (already percent-decoded) for the session token
+ * TOKEN: MA_OK with *identity and *expires (seconds) when its signature,
+ * expiry and token hold; MA_SESSION_INVALID otherwise.
+ */
+ma_status_t ma_ba_session_data(ma_str_t cookie, ma_str_t secret, int64_t now,
+    ma_str_t token, ma_identity_t **identity, int64_t *expires);
+
+/* A get-session answer (or its cached text) as an identity. */
+ma_status_t ma_ba_session(ma_str_t body, int64_t now,
+    ma_identity_t **identity, int64_t *expires);
+
+/* SHA-256 of in, for cache keys that never hold a token. */
+void ma_sha256(ma_str_t in, unsigned char out[32]);
+
 
 /* ---- identity to the upstream: mastra_auth_forward_jwt ---- */
 

@@ -16,6 +16,7 @@ struct FetchRequest {
     std::string url;        // http:// or https:// only
     std::string ca_file;    // empty: the system store
     long timeout_ms = 5000;
+    std::string cookie;     // a Cookie header value to send, if any
 };
 
 struct FetchResult {

@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <openssl/sha.h>
+
 #include "mastra_auth/algorithm.h"
+#include "mastra_auth/better_auth.h"
 #include "mastra_auth/condition.h"
 #include "mastra_auth/fetch.h"
 #include "mastra_auth/forward.h"
@@ -329,6 +332,52 @@ size_t ma_forwarder_mint(const ma_forwarder_t *forwarder, const ma_identity_t *i
     } catch (...) {
         return 0;
     }
+}
+
+ma_fetch_t *ma_fetch_with_cookie(ma_str_t url, ma_str_t ca_file, long timeout_ms, ma_str_t cookie) {
+    try {
+        auto fetch_handle = std::make_unique<ma_fetch_s>();
+        FetchRequest request;
+        request.url = std::string(view(url));
+        request.ca_file = std::string(view(ca_file));
+        request.timeout_ms = timeout_ms;
+        request.cookie = std::string(view(cookie));
+        fetch_handle->result = fetch(request);
+        return fetch_handle.release();
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+int ma_ba_signed_token(ma_str_t signed_token, ma_str_t secret, ma_str_t *token) {
+    std::string_view found;
+    if (!better_auth_signed_token(view(signed_token), view(secret), found)) return 0;
+    *token = str(found);
+    return 1;
+}
+
+ma_status_t ma_ba_session_data(ma_str_t cookie, ma_str_t secret, int64_t now, ma_str_t token,
+                               ma_identity_t **identity, int64_t *expires) {
+    try {
+        *identity = new ma_identity_s{};
+        return to_c(better_auth_session_data(view(cookie), view(secret), now, view(token),
+                                             (*identity)->identity, *expires));
+    } catch (...) {
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+ma_status_t ma_ba_session(ma_str_t body, int64_t now, ma_identity_t **identity, int64_t *expires) {
+    try {
+        *identity = new ma_identity_s{};
+        return to_c(better_auth_session(view(body), now, (*identity)->identity, *expires));
+    } catch (...) {
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+void ma_sha256(ma_str_t in, unsigned char out[32]) {
+    SHA256(reinterpret_cast<const unsigned char *>(in.data), in.len, out);
 }
 
 int ma_op_parse(ma_str_t text, ma_op_t *op) {

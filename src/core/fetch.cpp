@@ -93,6 +93,7 @@ FetchResult fetch(const FetchRequest &request) noexcept {
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
         if (!request.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, request.ca_file.c_str());
+        if (!request.cookie.empty()) curl_easy_setopt(c, CURLOPT_COOKIE, request.cookie.c_str());
         // Signals belong to nginx; threads must not use them for timeouts.
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, request.timeout_ms);

@@ -1,0 +1,46 @@
+// Better Auth sessions (SPEC section 6): the pieces that need no network.
+// A session token travels as "TOKEN.SIG", SIG being the standard base64 of
+// HMAC-SHA256(secret, TOKEN); the cookie cache ("session_data") carries the
+// session signed with the same secret; get-session answers with the session
+// or null.
+#ifndef MASTRA_AUTH_BETTER_AUTH_H
+#define MASTRA_AUTH_BETTER_AUTH_H
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "mastra_auth/identity.h"
+#include "mastra_auth/status.h"
+
+namespace mastra_auth {
+
+// True when signed_token is "TOKEN.SIG" with SIG the 44-character padded
+// standard base64 HMAC-SHA256 of TOKEN (compared in constant time); token
+// is then the TOKEN part.
+bool better_auth_signed_token(std::string_view signed_token, std::string_view secret,
+                              std::string_view &token) noexcept;
+
+// The cookie cache (strategy "compact"): base64url JSON
+// {"session":{...},"expiresAt":MS,"signature":S}.  Ok when S signs the
+// session, expiresAt (ms) is after now (s) and the session's token equals
+// token; identity then holds {"session":...,"user":...}, and expires the
+// cache's end in seconds.
+Status better_auth_session_data(std::string_view cookie, std::string_view secret,
+                                std::int64_t now, std::string_view token, Identity &identity,
+                                std::int64_t &expires) noexcept;
+
+// An answer of GET /api/auth/get-session (or its cached text): Ok with the
+// identity and the session's expiresAt in seconds, SessionInvalid for null
+// or anything that is not a live session.
+Status better_auth_session(std::string_view body, std::int64_t now, Identity &identity,
+                           std::int64_t &expires) noexcept;
+
+// "2026-11-30T08:00:00.000Z" (or a number of milliseconds) in seconds.
+bool parse_timestamp(const nlohmann::json &value, std::int64_t &seconds) noexcept;
+
+}  // namespace mastra_auth
+
+#endif

@@ -1,0 +1,608 @@
+
+/*
+ * nginx-mastra-auth: Better Auth sessions (SPEC section 6).
+ *
+ * TOKEN.SIG is checked with the secret first (a forged cookie costs no
+ * network), then the cookie cache (session_data) answers when it is valid,
+ * and only then Better Auth's get-session is asked, on a thread-pool thread.
+ * Its answers, positive and negative, are kept in the shared zone under the
+ * SHA-256 of the credential (never the credential itself), one question in
+ * flight per credential for all workers, never past the session's end.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_mastra_auth_module.h"
+
+
+#define NGX_HTTP_MASTRA_AUTH_SESSION_PENDING  0
+#define NGX_HTTP_MASTRA_AUTH_SESSION_VALID    1
+#define NGX_HTTP_MASTRA_AUTH_SESSION_INVALID  2
+#define NGX_HTTP_MASTRA_AUTH_SESSION_FAILED   3   /* Better Auth unreachable */
+
+#define NGX_HTTP_MASTRA_AUTH_SESSION_RETRY    1   /* seconds after a failure */
+
+
+typedef struct {
+    ngx_rbtree_node_t           node;       /* key: the hash's first bytes */
+    ngx_queue_t                 queue;      /* least recently used first */
+    u_char                      hash[32];
+    ngx_uint_t                  state;
+    time_t                      until;      /* answer kept / pending since */
+    size_t                      len;
+    u_char                      data[1];    /* a valid session's JSON */
+} ngx_http_mastra_auth_session_node_t;
+
+
+/* one get-session question, posted to the thread pool */
+typedef struct {
+    u_char                           hash[32];
+    ngx_str_t                        url;          /* .../get-session */
+    ngx_str_t                        ca_file;
+    ngx_str_t                        cookie;       /* malloc'ed, zeroed */
+    ngx_msec_t                       timeout;
+    time_t                           cache;
+    ngx_http_mastra_auth_zone_ctx_t *zone;
+    ma_fetch_t                      *result;
+    ngx_log_t                       *log;
+} ngx_http_mastra_auth_ask_t;
+
+
+static ngx_int_t ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ma_str_t token);
+static ngx_http_mastra_auth_session_node_t *
+    ngx_http_mastra_auth_session_lookup(ngx_http_mastra_auth_zone_ctx_t *zone,
+    u_char *hash);
+static ngx_http_mastra_auth_session_node_t *
+    ngx_http_mastra_auth_session_alloc(ngx_http_mastra_auth_zone_ctx_t *zone,
+    u_char *hash, size_t len);
+static void ngx_http_mastra_auth_session_free(
+    ngx_http_mastra_auth_zone_ctx_t *zone,
+    ngx_http_mastra_auth_session_node_t *sn);
+static ngx_int_t ngx_http_mastra_auth_ask(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf,
+    ngx_http_mastra_auth_zone_ctx_t *zone, u_char *hash, ngx_str_t *credential);
+static void ngx_http_mastra_auth_ask_thread(void *data, ngx_log_t *log);
+static void ngx_http_mastra_auth_ask_done(ngx_event_t *ev);
+static void ngx_http_mastra_auth_cleanup_identity(void *data);
+
+
+static ngx_str_t  ngx_http_mastra_auth_data_cookies[] = {
+    ngx_string("__Secure-better-auth.session_data"),
+    ngx_string("better-auth.session_data"),
+    ngx_null_string
+};
+
+
+/*
+ * NGX_OK with *status set (ctx->identity on MA_OK), NGX_AGAIN while Better
+ * Auth is being asked, NGX_ERROR.
+ */
+
+ngx_int_t
+ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ngx_str_t *signed_token, ma_status_t *status)
+{
+    u_char                               hash[32], *copy;
+    size_t                               len;
+    time_t                               now;
+    int64_t                              expires;
+    ma_str_t                             text, secret, token;
+    ngx_int_t                            rc;
+    ngx_uint_t                           state, asking;
+    ngx_pool_cleanup_t                  *cln;
+    ngx_http_mastra_auth_zone_ctx_t     *zone;
+    ngx_http_mastra_auth_main_conf_t    *amcf;
+    ngx_http_mastra_auth_session_node_t *sn;
+
+    text.data = (const char *) signed_token->data;
+    text.len = signed_token->len;
+    secret.data = (const char *) alcf->secret.data;
+    secret.len = alcf->secret.len;
+
+    /* a forged or damaged credential: refused with no network */
+
+    if (!ma_ba_signed_token(text, secret, &token)) {
+        *status = MA_SESSION_INVALID;
+        return NGX_OK;
+    }
+
+    /* the cookie cache, when the browser sent it with this session */
+
+    rc = ngx_http_mastra_auth_session_data(r, alcf, ctx, token);
+    if (rc != NGX_DECLINED) {
+        *status = MA_OK;
+        return rc;
+    }
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_mastra_auth_module);
+    zone = amcf->zone->data;
+    now = ngx_time();
+
+    ma_sha256(text, hash);
+
+    copy = NULL;
+    len = 0;
+    asking = 0;
+    state = NGX_HTTP_MASTRA_AUTH_SESSION_PENDING;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    sn = ngx_http_mastra_auth_session_lookup(zone, hash);
+
+    if (sn && sn->state != NGX_HTTP_MASTRA_AUTH_SESSION_PENDING
+        && sn->until <= now)
+    {
+        ngx_http_mastra_auth_session_free(zone, sn);
+        sn = NULL;
+    }
+
+    if (sn && sn->state == NGX_HTTP_MASTRA_AUTH_SESSION_PENDING
+        && now - sn->until > (time_t) (alcf->jwks_timeout / 1000) * 2 + 10)
+    {
+        /* the worker that asked is gone: ask again */
+        ngx_http_mastra_auth_session_free(zone, sn);
+        sn = NULL;
+    }
+
+    if (sn == NULL) {
+        sn = ngx_http_mastra_auth_session_alloc(zone, hash, 0);
+
+        if (sn) {
+            sn->state = NGX_HTTP_MASTRA_AUTH_SESSION_PENDING;
+            sn->until = now;
+            asking = 1;
+        }
+
+    } else {
+        state = sn->state;
+
+        ngx_queue_remove(&sn->queue);
+        ngx_queue_insert_head(&zone->sh->lru, &sn->queue);
+
+        if (state == NGX_HTTP_MASTRA_AUTH_SESSION_VALID) {
+            copy = ngx_pnalloc(r->pool, sn->len);
+            if (copy) {
+                ngx_memcpy(copy, sn->data, sn->len);
+                len = sn->len;
+            }
+        }
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    if (sn == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "mastra_auth: the shared zone is too small for "
+                      "Better Auth sessions");
+        return NGX_ERROR;
+    }
+
+    switch (state) {
+
+    case NGX_HTTP_MASTRA_AUTH_SESSION_VALID:
+        if (copy == NULL) {
+            return NGX_ERROR;
+        }
+
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        text.data = (const char *) copy;
+        text.len = len;
+
+        *status = ma_ba_session(text, now, &ctx->identity, &expires);
+
+        if (ctx->identity) {
+            cln->handler = ngx_http_mastra_auth_cleanup_identity;
+            cln->data = ctx->identity;
+        }
+
+        return NGX_OK;
+
+    case NGX_HTTP_MASTRA_AUTH_SESSION_INVALID:
+        *status = MA_SESSION_INVALID;
+        return NGX_OK;
+
+    case NGX_HTTP_MASTRA_AUTH_SESSION_FAILED:
+        ctx->retry_after = NGX_HTTP_MASTRA_AUTH_SESSION_RETRY;
+        *status = MA_KEYS_UNAVAILABLE;
+        return NGX_OK;
+
+    default: /* NGX_HTTP_MASTRA_AUTH_SESSION_PENDING */
+        if (!asking) {
+            break;
+        }
+
+        if (ngx_http_mastra_auth_ask(r, alcf, zone, hash, signed_token)
+            != NGX_OK)
+        {
+            ngx_shmtx_lock(&zone->shpool->mutex);
+            sn = ngx_http_mastra_auth_session_lookup(zone, hash);
+            if (sn) {
+                ngx_http_mastra_auth_session_free(zone, sn);
+            }
+            ngx_shmtx_unlock(&zone->shpool->mutex);
+            return NGX_ERROR;
+        }
+
+        break;
+    }
+
+    /* asked (by this request or another, in any worker): wait */
+
+    if (ctx->wait_until
+        && (ngx_msec_int_t) (ctx->wait_until - ngx_current_msec) <= 0)
+    {
+        ctx->retry_after = NGX_HTTP_MASTRA_AUTH_SESSION_RETRY;
+        *status = MA_KEYS_UNAVAILABLE;
+        return NGX_OK;
+    }
+
+    return NGX_AGAIN;
+}
+
+
+/*
+ * NGX_OK: the session_data cookie vouches for the session (ctx->identity
+ * set); NGX_DECLINED: absent, stale or not valid, ask as usual; NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ma_str_t token)
+{
+    int                  n;
+    long                 len;
+    u_char              *decoded;
+    int64_t              expires;
+    ma_str_t             header, name, raw, secret;
+    ngx_uint_t           i, k;
+    ma_status_t          status;
+    ma_identity_t       *identity;
+    ngx_table_elt_t    **h;
+    ngx_pool_cleanup_t  *cln;
+
+    h = r->headers_in.cookies.elts;
+
+    for (k = 0; ngx_http_mastra_auth_data_cookies[k].len; k++) {
+        name.data = (const char *) ngx_http_mastra_auth_data_cookies[k].data;
+        name.len = ngx_http_mastra_auth_data_cookies[k].len;
+
+        for (i = 0; i < r->headers_in.cookies.nelts; i++) {
+            header.data = (const char *) h[i]->value.data;
+            header.len = h[i]->value.len;
+
+            n = ma_cookie_value(header, name, &raw);
+            if (n != 1) {
+                continue;   /* absent, or ambiguous: not trusted */
+            }
+
+            decoded = ngx_pnalloc(r->pool, raw.len);
+            if (decoded == NULL) {
+                return NGX_ERROR;
+            }
+
+            len = ma_percent_decode(raw, (char *) decoded);
+            if (len <= 0) {
+                continue;
+            }
+
+            raw.data = (const char *) decoded;
+            raw.len = (size_t) len;
+            secret.data = (const char *) alcf->secret.data;
+            secret.len = alcf->secret.len;
+
+            cln = ngx_pool_cleanup_add(r->pool, 0);
+            if (cln == NULL) {
+                return NGX_ERROR;
+            }
+
+            identity = NULL;
+            status = ma_ba_session_data(raw, secret, ngx_time(), token,
+                                        &identity, &expires);
+
+            if (identity) {
+                cln->handler = ngx_http_mastra_auth_cleanup_identity;
+                cln->data = identity;
+            }
+
+            if (status == MA_OK) {
+                ctx->identity = identity;
+                return NGX_OK;
+            }
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_http_mastra_auth_session_node_t *
+ngx_http_mastra_auth_session_lookup(ngx_http_mastra_auth_zone_ctx_t *zone,
+    u_char *hash)
+{
+    ngx_rbtree_key_t                     key;
+    ngx_rbtree_node_t                   *node, *sentinel;
+    ngx_http_mastra_auth_session_node_t *sn;
+
+    ngx_memcpy(&key, hash, sizeof(ngx_rbtree_key_t));
+
+    node = zone->sh->sessions.root;
+    sentinel = zone->sh->sessions.sentinel;
+
+    while (node != sentinel) {
+
+        if (key != node->key) {
+            node = (key < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        sn = (ngx_http_mastra_auth_session_node_t *) node;
+
+        if (ngx_memcmp(sn->hash, hash, 32) == 0) {
+            return sn;
+        }
+
+        /* same first bytes, another hash: keep looking on either side */
+        node = (ngx_memcmp(hash, sn->hash, 32) < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+/* a node, evicting the least recently used answers when the zone is full */
+
+static ngx_http_mastra_auth_session_node_t *
+ngx_http_mastra_auth_session_alloc(ngx_http_mastra_auth_zone_ctx_t *zone,
+    u_char *hash, size_t len)
+{
+    size_t                               size;
+    ngx_uint_t                           tries;
+    ngx_queue_t                         *q;
+    ngx_http_mastra_auth_session_node_t *sn, *old;
+
+    size = offsetof(ngx_http_mastra_auth_session_node_t, data) + len;
+
+    for (tries = 0; tries < 16; tries++) {
+        sn = ngx_slab_alloc_locked(zone->shpool, size);
+        if (sn) {
+            break;
+        }
+
+        if (ngx_queue_empty(&zone->sh->lru)) {
+            return NULL;
+        }
+
+        q = ngx_queue_last(&zone->sh->lru);
+        old = ngx_queue_data(q, ngx_http_mastra_auth_session_node_t, queue);
+        ngx_http_mastra_auth_session_free(zone, old);
+    }
+
+    if (sn == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(&sn->node.key, hash, sizeof(ngx_rbtree_key_t));
+    ngx_memcpy(sn->hash, hash, 32);
+    sn->len = len;
+
+    ngx_rbtree_insert(&zone->sh->sessions, &sn->node);
+    ngx_queue_insert_head(&zone->sh->lru, &sn->queue);
+
+    return sn;
+}
+
+
+static void
+ngx_http_mastra_auth_session_free(ngx_http_mastra_auth_zone_ctx_t *zone,
+    ngx_http_mastra_auth_session_node_t *sn)
+{
+    ngx_rbtree_delete(&zone->sh->sessions, &sn->node);
+    ngx_queue_remove(&sn->queue);
+    ngx_slab_free_locked(zone->shpool, sn);
+}
+
+
+static ngx_int_t
+ngx_http_mastra_auth_ask(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf,
+    ngx_http_mastra_auth_zone_ctx_t *zone, u_char *hash, ngx_str_t *credential)
+{
+    u_char                            *p;
+    size_t                             len;
+    ngx_thread_task_t                 *task;
+    ngx_http_mastra_auth_ask_t        *ask;
+    ngx_http_mastra_auth_main_conf_t  *amcf;
+
+    static const char  path[] = "/api/auth/get-session";
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_mastra_auth_module);
+
+    /*
+     * The same credential as a cookie, under both names, percent-encoded as
+     * a browser sends it; not from a pool: the task outlives the request.
+     */
+
+    len = sizeof("__Secure-better-auth.session_token=; "
+                 "better-auth.session_token=")
+          + 2 * 3 * credential->len
+          + alcf->better_auth_url.len + sizeof(path);
+
+    task = ngx_calloc(sizeof(ngx_thread_task_t)
+                      + sizeof(ngx_http_mastra_auth_ask_t) + len,
+                      ngx_cycle->log);
+    if (task == NULL) {
+        return NGX_ERROR;
+    }
+
+    ask = (ngx_http_mastra_auth_ask_t *) (task + 1);
+    p = (u_char *) (ask + 1);
+
+    ngx_memcpy(ask->hash, hash, 32);
+
+    ask->url.data = p;
+    p = ngx_sprintf(p, "%V%s", &alcf->better_auth_url, path);
+    ask->url.len = p - ask->url.data;
+    *p++ = '\0';
+
+    ask->cookie.data = p;
+    p = ngx_cpymem(p, "__Secure-better-auth.session_token=",
+                   sizeof("__Secure-better-auth.session_token=") - 1);
+    p = (u_char *) ngx_escape_uri(p, credential->data, credential->len,
+                                  NGX_ESCAPE_ARGS);
+    p = ngx_cpymem(p, "; better-auth.session_token=",
+                   sizeof("; better-auth.session_token=") - 1);
+    p = (u_char *) ngx_escape_uri(p, credential->data, credential->len,
+                                  NGX_ESCAPE_ARGS);
+    ask->cookie.len = p - ask->cookie.data;
+
+    ask->ca_file = alcf->ca_file;
+    ask->timeout = alcf->jwks_timeout;
+    ask->cache = alcf->session_cache;
+    ask->zone = zone;
+    ask->log = ngx_cycle->log;
+
+    task->ctx = ask;
+    task->handler = ngx_http_mastra_auth_ask_thread;
+    task->event.handler = ngx_http_mastra_auth_ask_done;
+    task->event.data = task;
+    task->event.log = ngx_cycle->log;
+
+    if (ngx_thread_task_post(amcf->thread_pool, task) != NGX_OK) {
+        ngx_explicit_memzero(ask->cookie.data, ask->cookie.len);
+        ngx_free(task);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_mastra_auth_ask_thread(void *data, ngx_log_t *log)
+{
+    ngx_http_mastra_auth_ask_t  *ask = data;
+
+    ma_str_t  url, ca, cookie;
+
+    url.data = (const char *) ask->url.data;
+    url.len = ask->url.len;
+    ca.data = (const char *) ask->ca_file.data;
+    ca.len = ask->ca_file.len;
+    cookie.data = (const char *) ask->cookie.data;
+    cookie.len = ask->cookie.len;
+
+    ask->result = ma_fetch_with_cookie(url, ca, (long) ask->timeout, cookie);
+}
+
+
+static void
+ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
+{
+    ngx_thread_task_t           *task = ev->data;
+    ngx_http_mastra_auth_ask_t  *ask = task->ctx;
+
+    time_t                               now, until;
+    int64_t                              expires;
+    ma_str_t                             body, why;
+    ngx_uint_t                           state;
+    ma_status_t                          status;
+    ma_identity_t                       *identity;
+    ngx_http_mastra_auth_zone_ctx_t     *zone;
+    ngx_http_mastra_auth_session_node_t *sn;
+
+    zone = ask->zone;
+    now = ngx_time();
+
+    body.data = NULL;
+    body.len = 0;
+    identity = NULL;
+    expires = 0;
+
+    if (ask->result && ma_fetch_ok(ask->result)) {
+        body = ma_fetch_body(ask->result);
+        status = ma_ba_session(body, now, &identity, &expires);
+
+        if (status == MA_OK) {
+            state = NGX_HTTP_MASTRA_AUTH_SESSION_VALID;
+            until = ngx_min(now + ask->cache, (time_t) expires);
+
+        } else {
+            state = NGX_HTTP_MASTRA_AUTH_SESSION_INVALID;
+            until = now + ask->cache;
+        }
+
+    } else {
+        /* get-session answers 200 (null for a dead session): anything else
+         * means Better Auth could not answer, and nothing is let through */
+
+        state = NGX_HTTP_MASTRA_AUTH_SESSION_FAILED;
+        until = now + NGX_HTTP_MASTRA_AUTH_SESSION_RETRY;
+
+        if (ask->result) {
+            why = ma_fetch_error(ask->result);
+        } else {
+            why.data = "out of memory";
+            why.len = sizeof("out of memory") - 1;
+        }
+
+        ngx_log_error(NGX_LOG_ERR, ask->log, 0,
+                      "mastra_auth: Better Auth at \"%V\" could not be asked: "
+                      "%*s", &ask->url, why.len, why.data);
+    }
+
+    if (identity) {
+        ma_identity_free(identity);
+    }
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    sn = ngx_http_mastra_auth_session_lookup(zone, ask->hash);
+    if (sn) {
+        ngx_http_mastra_auth_session_free(zone, sn);
+    }
+
+    sn = ngx_http_mastra_auth_session_alloc(zone, ask->hash,
+             state == NGX_HTTP_MASTRA_AUTH_SESSION_VALID ? body.len : 0);
+
+    if (sn) {
+        sn->state = state;
+        sn->until = until;
+
+        if (state == NGX_HTTP_MASTRA_AUTH_SESSION_VALID) {
+            ngx_memcpy(sn->data, body.data, body.len);
+        }
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    if (sn == NULL) {
+        ngx_log_error(NGX_LOG_ERR, ask->log, 0,
+                      "mastra_auth: the shared zone is too small for "
+                      "Better Auth sessions");
+    }
+
+    if (ask->result) {
+        ma_fetch_free(ask->result);
+    }
+
+    ngx_explicit_memzero(ask->cookie.data, ask->cookie.len);
+    ngx_free(task);
+}
+
+
+static void
+ngx_http_mastra_auth_cleanup_identity(void *data)
+{
+    ma_identity_free(data);
+}
