@@ -23,6 +23,9 @@ PACKAGES=(
     perl libcrypt-jwt-perl libcryptx-perl libjson-pp-perl libio-socket-ssl-perl
     curl openssl
 )
+# The Mastra test fixture (t/fixtures/mastra) is installed with npm; any npm
+# will do (the fixture brings its own node 22 as an npm package).
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -68,6 +71,9 @@ build_module() {
             --add-dynamic-module="$ROOT" >"$BUILD/configure.log" 2>&1) \
             || { cat "$BUILD/configure.log" >&2; exit 1; }
     fi
+    # nginx's Makefile knows our C files, not the core library they link:
+    # drop the module so that a changed core is always linked in.
+    rm -f "$src/objs/ngx_http_mastra_auth_module.so"
     MASTRA_AUTH_CORE_LIB=$BUILD/core/src/core/libmastra_auth_core.a \
         make -C "$src" -f objs/Makefile modules -j "$JOBS" >"$BUILD/make.log" 2>&1 \
         || { grep -E 'error|warning' "$BUILD/make.log" >&2 || tail -40 "$BUILD/make.log" >&2; exit 1; }
@@ -84,11 +90,35 @@ build() {
     echo "$MODULE"
 }
 
+# The node fixtures of the tests (t/fixtures/*: a real Better Auth server, a
+# real Mastra server), each from its committed package-lock.json (with the
+# node 22 binary as an npm package); npm ci runs again only when the lockfile
+# is newer than what is installed.  Should npm still be missing, the tests
+# that need a fixture skip.
+install_fixtures() {
+    local lock dir
+    for lock in "$ROOT"/t/fixtures/*/package-lock.json; do
+        [ -f "$lock" ] || continue
+        dir=$(dirname "$lock")
+        if [ -f "$dir/node_modules/.package-lock.json" ] \
+            && [ ! "$lock" -nt "$dir/node_modules/.package-lock.json" ]; then
+            continue
+        fi
+        if ! command -v npm >/dev/null; then
+            log "npm not found: ${dir#"$ROOT"/} not installed, its tests will skip"
+            continue
+        fi
+        log "npm ci in ${dir#"$ROOT"/}"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    done
+}
+
 run_tests() {
     log "unit tests (ctest)"
     (cd "$BUILD/core" && ctest --output-on-failure -j "$JOBS")
     # ctest keeps a passing test's output to itself: show the vector counts.
     "$BUILD/core/t/unit/wycheproof_test" | grep -F '[wycheproof]'
+    install_fixtures
     log "integration tests (prove)"
     MASTRA_AUTH_MODULE=$MODULE prove -I "$ROOT/t/lib" -r "$ROOT/t/"
 }

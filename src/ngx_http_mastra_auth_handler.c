@@ -60,8 +60,10 @@ static ngx_str_t  ngx_http_mastra_auth_playground =
 ngx_int_t
 ngx_http_mastra_auth_handler(ngx_http_request_t *r)
 {
+    int                               flags;
     ma_str_t                          raw, decoded;
     ngx_int_t                         rc;
+    ngx_http_core_srv_conf_t         *cscf;
     ngx_str_t                         token;
     ngx_uint_t                        i;
     ma_status_t                       status;
@@ -114,10 +116,13 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
     decoded.data = (const char *) r->uri.data;
     decoded.len = r->uri.len;
 
-    if (ma_path_check(raw, decoded,
-                      alcf->encoded_slashes == NGX_HTTP_MASTRA_AUTH_SLASHES_ALLOW)
-        != MA_OK)
-    {
+    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+
+    flags = (alcf->encoded_slashes == NGX_HTTP_MASTRA_AUTH_SLASHES_ALLOW
+             ? MA_PATH_ALLOW_ENCODED_SLASHES : 0)
+            | (cscf->merge_slashes ? 0 : MA_PATH_SLASHES_KEPT);
+
+    if (ma_path_check(raw, decoded, flags) != MA_OK) {
         return ngx_http_mastra_auth_fail(r, alcf, ctx, MA_BAD_PATH);
     }
 
@@ -272,7 +277,7 @@ ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
 {
     size_t                           n;
     ngx_int_t                        state;
-    ngx_uint_t                       i, waiting, may_wait;
+    ngx_uint_t                       i, waiting, refreshing, may_wait;
     const ma_keyset_t              **sets;
     ngx_pool_cleanup_t              *cln;
     ngx_http_mastra_auth_keyset_t  **remote, *missing;
@@ -292,6 +297,7 @@ ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
     n = alcf->static_keys->nelts;
 
     waiting = 0;
+    refreshing = 0;
     missing = NULL;
     remote = alcf->remote_keys->elts;
 
@@ -300,6 +306,9 @@ ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
 
         if (remote[i]->keys) {
             sets[n++] = remote[i]->keys;
+
+            /* a fetch in flight may bring a kid these keys lack */
+            refreshing |= (state == NGX_HTTP_MASTRA_AUTH_KEYS_WAIT);
 
         } else if (state == NGX_HTTP_MASTRA_AUTH_KEYS_WAIT) {
             waiting = 1;
@@ -338,9 +347,9 @@ ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    /* a set still loading may hold the kid */
+    /* a set still loading, or being refetched, may hold the kid */
 
-    if (waiting) {
+    if (waiting || refreshing) {
         return NGX_AGAIN;
     }
 

@@ -295,9 +295,10 @@ ngx_http_mastra_auth_keyset_add(ngx_conf_t *cf, ngx_str_t *url,
 
 
 /*
- * What a request may do with a key set now: READY (ks->keys holds the last
- * good keys), WAIT (a fetch is in flight and would bring keys the request
- * needs), or UNAVAILABLE.  Starts a fetch when none is in flight and the set
+ * What a request may do with a key set now: WAIT (a fetch is in flight; the
+ * last good keys, if any, are in ks->keys meanwhile), READY (ks->keys holds
+ * the keys and nothing is being fetched), or UNAVAILABLE (no keys, none
+ * coming).  Starts a fetch when none is in flight and the set
  * is empty, due for refresh, or (refetch) asked for by an unknown kid, at
  * most once per 30 s.
  */
@@ -401,17 +402,12 @@ ngx_http_mastra_auth_keys_acquire(ngx_http_request_t *r,
         start = 0;
     }
 
-    if (refetch) {
-        return (start || fetching) ? NGX_HTTP_MASTRA_AUTH_KEYS_WAIT
-                                   : NGX_HTTP_MASTRA_AUTH_KEYS_READY;
+    if (start || fetching) {
+        return NGX_HTTP_MASTRA_AUTH_KEYS_WAIT;
     }
 
-    if (ks->keys) {
-        return NGX_HTTP_MASTRA_AUTH_KEYS_READY;
-    }
-
-    return (start || fetching) ? NGX_HTTP_MASTRA_AUTH_KEYS_WAIT
-                               : NGX_HTTP_MASTRA_AUTH_KEYS_UNAVAILABLE;
+    return (ks->keys || refetch) ? NGX_HTTP_MASTRA_AUTH_KEYS_READY
+                                 : NGX_HTTP_MASTRA_AUTH_KEYS_UNAVAILABLE;
 }
 
 

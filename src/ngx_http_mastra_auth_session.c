@@ -89,7 +89,9 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
     ngx_str_t *signed_token, ma_status_t *status)
 {
     u_char                               hash[32], *copy;
+    long                                 n;
     size_t                               len;
+    ngx_str_t                            decoded;
     time_t                               now;
     int64_t                              expires;
     ma_str_t                             text, secret, token;
@@ -99,6 +101,36 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
     ngx_http_mastra_auth_zone_ctx_t     *zone;
     ngx_http_mastra_auth_main_conf_t    *amcf;
     ngx_http_mastra_auth_session_node_t *sn;
+
+    /*
+     * A bearer credential may come percent-encoded, as the cookie does
+     * (Better Auth's bearer plugin decodes it once): decoded once here.
+     * Cookies were decoded once already, and never twice.
+     */
+
+    if (ctx->token_source.len == sizeof("header") - 1
+        && ngx_strncmp(ctx->token_source.data, "header", 6) == 0
+        && ngx_strlchr(signed_token->data,
+                       signed_token->data + signed_token->len, '%'))
+    {
+        copy = ngx_pnalloc(r->pool, signed_token->len);
+        if (copy == NULL) {
+            return NGX_ERROR;
+        }
+
+        text.data = (const char *) signed_token->data;
+        text.len = signed_token->len;
+
+        n = ma_percent_decode(text, (char *) copy);
+        if (n <= 0) {
+            *status = MA_SESSION_INVALID;
+            return NGX_OK;
+        }
+
+        decoded.data = copy;
+        decoded.len = (size_t) n;
+        signed_token = &decoded;
+    }
 
     text.data = (const char *) signed_token->data;
     text.len = signed_token->len;
@@ -530,10 +562,12 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
     expires = 0;
 
     if (ask->result && ma_fetch_ok(ask->result)) {
-        body = ma_fetch_body(ask->result);
-        status = ma_ba_session(body, now, &identity, &expires);
+        status = ma_ba_session(ma_fetch_body(ask->result), now, &identity,
+                               &expires);
 
         if (status == MA_OK) {
+            /* kept: the identity's text, without the session token */
+            body = ma_identity_payload(identity);
             state = NGX_HTTP_MASTRA_AUTH_SESSION_VALID;
             until = ngx_min(now + ask->cache, (time_t) expires);
 
@@ -542,9 +576,17 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
             until = now + ask->cache;
         }
 
+    } else if (ask->result
+               && (ma_fetch_status(ask->result) == NGX_HTTP_UNAUTHORIZED
+                   || ma_fetch_status(ask->result) == NGX_HTTP_FORBIDDEN))
+    {
+        /* Better Auth answered, and said no */
+        state = NGX_HTTP_MASTRA_AUTH_SESSION_INVALID;
+        until = now + ask->cache;
+
     } else {
-        /* get-session answers 200 (null for a dead session): anything else
-         * means Better Auth could not answer, and nothing is let through */
+        /* no answer (or a 5xx): Better Auth could not say, and nothing is
+         * let through; asked again a second later */
 
         state = NGX_HTTP_MASTRA_AUTH_SESSION_FAILED;
         until = now + NGX_HTTP_MASTRA_AUTH_SESSION_RETRY;
@@ -559,10 +601,6 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
         ngx_log_error(NGX_LOG_ERR, ask->log, 0,
                       "mastra_auth: Better Auth at \"%V\" could not be asked: "
                       "%*s", &ask->url, why.len, why.data);
-    }
-
-    if (identity) {
-        ma_identity_free(identity);
     }
 
     ngx_shmtx_lock(&zone->shpool->mutex);
@@ -590,6 +628,10 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
         ngx_log_error(NGX_LOG_ERR, ask->log, 0,
                       "mastra_auth: the shared zone is too small for "
                       "Better Auth sessions");
+    }
+
+    if (identity) {
+        ma_identity_free(identity);
     }
 
     if (ask->result) {

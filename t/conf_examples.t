@@ -51,6 +51,7 @@ my $t = Mastra::Nginx->new->env(
     MASTRA_JWT_SECRET => random_secret(64),
     MASTRA_FORWARD_SECRET => random_secret(32),
     JWT_AUTH_SECRET   => random_secret(64),
+    BETTER_AUTH_SECRET => random_secret(48),
 );
 
 my $module = Mastra::Nginx::module_path();

@@ -201,6 +201,8 @@ void ma_fetch_free(ma_fetch_t *fetch);
 int ma_fetch_ok(const ma_fetch_t *fetch);
 ma_str_t ma_fetch_body(const ma_fetch_t *fetch);
 ma_str_t ma_fetch_error(const ma_fetch_t *fetch);
+/* The HTTP status of the answer, 0 when there was none. */
+long ma_fetch_status(const ma_fetch_t *fetch);
 /* Cache-Control max-age in seconds, or -1. */
 int64_t ma_fetch_max_age(const ma_fetch_t *fetch);
 
@@ -305,13 +307,16 @@ int ma_pattern_match(const ma_pattern_t *pattern, ma_str_t path,
 
 /* ---- request inspection helpers (pure string work) ---- */
 
+#define MA_PATH_ALLOW_ENCODED_SLASHES  1   /* mastra_auth_encoded_slashes allow */
+#define MA_PATH_SLASHES_KEPT           2   /* nginx's merge_slashes off */
+
 /*
  * MA_OK when the path may be checked; MA_BAD_PATH when the decoded path holds
- * a backslash or NUL, or the raw path holds an encoded slash (%2F) and
- * encoded slashes are not allowed.
+ * a backslash or NUL, when slashes are merged and the raw path holds both
+ * "//" and a dot segment, or when the raw path holds an encoded slash (%2F)
+ * and encoded slashes are not allowed.  flags: MA_PATH_*.
  */
-ma_status_t ma_path_check(ma_str_t raw_path, ma_str_t decoded_path,
-    int allow_encoded_slashes);
+ma_status_t ma_path_check(ma_str_t raw_path, ma_str_t decoded_path, int flags);
 
 /* The token of an "Authorization: Bearer TOKEN" value (scheme in any case,
  * one or more spaces); 1 if found, 0 if the value is not a bearer one. */

@@ -32,9 +32,10 @@ Status better_auth_session_data(std::string_view cookie, std::string_view secret
                                 std::int64_t now, std::string_view token, Identity &identity,
                                 std::int64_t &expires) noexcept;
 
-// An answer of GET /api/auth/get-session (or its cached text): Ok with the
-// identity and the session's expiresAt in seconds, SessionInvalid for null
-// or anything that is not a live session.
+// An answer of GET /api/auth/get-session (or the cached identity text): Ok
+// with the identity and the session's expiresAt in seconds, SessionInvalid
+// for null or anything that is not a live session.  The identity never
+// holds the session's token (see claims_view).
 Status better_auth_session(std::string_view body, std::int64_t now, Identity &identity,
                            std::int64_t &expires) noexcept;
 

@@ -8,10 +8,13 @@
 
 namespace mastra_auth {
 
-// False when the decoded path holds '\' or NUL, or (unless allowed) the raw
+// False when the decoded path holds '\' or NUL, when slashes are merged and
+// the raw path holds both an empty segment ("//") and a dot segment (nginx
+// then resolves them differently from Node), or (unless allowed) the raw
 // path holds %2F in any case.
+// slashes_merged: nginx's merge_slashes is on (the default).
 bool path_is_checkable(std::string_view raw_path, std::string_view decoded_path,
-                       bool allow_encoded_slashes) noexcept;
+                       bool allow_encoded_slashes, bool slashes_merged = true) noexcept;
 
 // "Bearer TOKEN" (scheme in any case, then one or more spaces) -> TOKEN.
 bool bearer_token(std::string_view header, std::string_view &token) noexcept;

@@ -295,6 +295,7 @@ void ma_fetch_free(ma_fetch_t *fetch_handle) { delete fetch_handle; }
 int ma_fetch_ok(const ma_fetch_t *fetch_handle) { return fetch_handle->result.ok ? 1 : 0; }
 ma_str_t ma_fetch_body(const ma_fetch_t *fetch_handle) { return str(fetch_handle->result.body); }
 ma_str_t ma_fetch_error(const ma_fetch_t *fetch_handle) { return str(fetch_handle->result.error); }
+long ma_fetch_status(const ma_fetch_t *fetch_handle) { return fetch_handle->result.http_status; }
 int64_t ma_fetch_max_age(const ma_fetch_t *fetch_handle) { return fetch_handle->result.max_age; }
 
 ma_status_t ma_forwarder_create(ma_str_t secret, int64_t ttl, const ma_str_t *claims,
@@ -456,8 +457,10 @@ int ma_pattern_match(const ma_pattern_t *pattern, ma_str_t path, ma_params_t *pa
     }
 }
 
-ma_status_t ma_path_check(ma_str_t raw_path, ma_str_t decoded_path, int allow_encoded_slashes) {
-    return path_is_checkable(view(raw_path), view(decoded_path), allow_encoded_slashes != 0)
+ma_status_t ma_path_check(ma_str_t raw_path, ma_str_t decoded_path, int flags) {
+    return path_is_checkable(view(raw_path), view(decoded_path),
+                             (flags & MA_PATH_ALLOW_ENCODED_SLASHES) != 0,
+                             (flags & MA_PATH_SLASHES_KEPT) == 0)
                ? MA_OK
                : MA_BAD_PATH;
 }

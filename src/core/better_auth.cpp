@@ -51,6 +51,15 @@ bool value_span(std::string_view text, std::size_t at, std::size_t &end) {
     return false;
 }
 
+// {"session":{...},"user":{...}} as claims see it, without the session's
+// own token: Better Auth's bearer plugin accepts a bare TOKEN, so it must
+// never reach a variable, a forwarded token, a log or the shared zone.
+nlohmann::json claims_view(const nlohmann::json &session, const nlohmann::json &user) {
+    nlohmann::json view = {{"session", session}, {"user", user}};
+    view["session"].erase("token");
+    return view;
+}
+
 void fill_identity(const nlohmann::json &session, Identity &identity) {
     const auto &user = session.at("user");
     auto id = user.find("id");
@@ -174,8 +183,7 @@ Status better_auth_session_data(std::string_view cookie, std::string_view secret
             session_end <= now)
             return Status::SessionInvalid;
 
-        nlohmann::json view = {{"session", inner["session"]}, {"user", inner["user"]}};
-        fill_identity(view, identity);
+        fill_identity(claims_view(inner["session"], inner["user"]), identity);
         expires = session_end > 0 ? std::min(cache_end, session_end) : cache_end;
         return Status::Ok;
     } catch (...) {
@@ -193,8 +201,7 @@ Status better_auth_session(std::string_view body, std::int64_t now, Identity &id
         if (session_expires == session["session"].end() ||
             !parse_timestamp(*session_expires, expires) || expires <= now)
             return Status::SessionInvalid;
-        nlohmann::json view = {{"session", session["session"]}, {"user", session["user"]}};
-        fill_identity(view, identity);
+        fill_identity(claims_view(session["session"], session["user"]), identity);
         return Status::Ok;
     } catch (...) {
         return Status::SessionInvalid;

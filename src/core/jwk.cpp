@@ -67,6 +67,47 @@ EvpPkeyPtr pkey_from_params(const char *type, OSSL_PARAM *params) {
     return EvpPkeyPtr(pkey);
 }
 
+// ROCA (CVE-2017-15361): moduli made by Infineon's RSALib are factorable.
+// They carry a fingerprint: for every small prime p below, n mod p lies in
+// the subgroup that 65537 generates mod p (Nemec et al., CCS 2017; the
+// primes of their detector).  A random modulus has it with negligible
+// probability.  Added because Wycheproof json_web_key_test tcId 7
+// ("rejectsKeyWithRocaVulnerability") showed such a key was accepted.
+bool roca_fingerprint(EVP_PKEY *pkey) {
+    constexpr unsigned kPrimes[] = {3,   5,   7,   11,  13,  17,  19,  23,  29,  31,  37,  41,  43,
+                                    47,  53,  59,  61,  67,  71,  73,  79,  83,  89,  97,  101, 103,
+                                    107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167};
+    BIGNUM *n = nullptr;
+    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1) return false;
+    std::unique_ptr<BIGNUM, BnDeleter> owned(n);
+    for (unsigned p : kPrimes) {
+        const BN_ULONG r = BN_mod_word(n, p);
+        if (r == static_cast<BN_ULONG>(-1)) return false;
+        bool in_subgroup = false;
+        unsigned x = 1;   // 65537^0, then 65537^1, ... mod p: the whole cyclic subgroup
+        for (unsigned i = 0; i < p && !in_subgroup; i++) {
+            in_subgroup = x == r;
+            x = x * (65537u % p) % p;
+        }
+        if (!in_subgroup) return false;
+    }
+    return true;
+}
+
+// The checks every RSA key passes, from a JWK or a PEM file.
+bool rsa_key_usable(EVP_PKEY *pkey, std::string &reason) {
+    int bits = EVP_PKEY_get_bits(pkey);
+    if (bits < kMinRsaBits || bits > kMaxRsaBits) {
+        reason = "RSA modulus of " + std::to_string(bits) + " bits (2048..8192 allowed)";
+        return false;
+    }
+    if (roca_fingerprint(pkey)) {
+        reason = "RSA modulus with the ROCA fingerprint (CVE-2017-15361): factorable";
+        return false;
+    }
+    return true;
+}
+
 bool rsa_key(const nlohmann::json &jwk, PublicKey &out, std::string &reason) {
     std::string n, e;
     if (!member_bytes(jwk, "n", n) || !member_bytes(jwk, "e", e)) {
@@ -96,11 +137,7 @@ bool rsa_key(const nlohmann::json &jwk, PublicKey &out, std::string &reason) {
         reason = "RSA key refused by OpenSSL";
         return false;
     }
-    int bits = EVP_PKEY_get_bits(out.pkey.get());
-    if (bits < kMinRsaBits || bits > kMaxRsaBits) {
-        reason = "RSA modulus of " + std::to_string(bits) + " bits (2048..8192 allowed)";
-        return false;
-    }
+    if (!rsa_key_usable(out.pkey.get(), reason)) return false;
     out.family = KeyFamily::Rsa;
     out.allowed = kRsaAlgorithms;
     return true;
@@ -307,11 +344,7 @@ bool parse_pem_public_key(std::string_view pem, PublicKey &out, std::string &rea
         }
         EVP_PKEY *pkey = out.pkey.get();
         if (EVP_PKEY_is_a(pkey, "RSA")) {
-            int bits = EVP_PKEY_get_bits(pkey);
-            if (bits < kMinRsaBits || bits > kMaxRsaBits) {
-                reason = "RSA modulus of " + std::to_string(bits) + " bits (2048..8192 allowed)";
-                return false;
-            }
+            if (!rsa_key_usable(pkey, reason)) return false;
             out.family = KeyFamily::Rsa;
             out.allowed = kRsaAlgorithms;
             return true;

@@ -49,14 +49,49 @@ int find_pair(std::string_view list, char separator, bool cookie_syntax, std::st
     return count > 1 ? 2 : count;
 }
 
+// "." or "..", also spelled with %2e.
+bool is_dot_segment(std::string_view segment) {
+    std::size_t dots = 0;
+    for (std::size_t i = 0; i < segment.size();) {
+        if (segment[i] == '.') {
+            i++;
+        } else if (i + 2 < segment.size() && segment[i] == '%' && segment[i + 1] == '2' &&
+                   (segment[i + 2] == 'e' || segment[i + 2] == 'E')) {
+            i += 3;
+        } else {
+            return false;
+        }
+        dots++;
+    }
+    return dots == 1 || dots == 2;
+}
+
+// nginx merges "//" before it resolves dot segments; Node's URL parser keeps
+// the empty segment, and ".." then removes it: "/a/b//../c" is "/a/c" here
+// but "/a/b/c" upstream.  A raw path with both is refused.
+bool slashes_and_dots(std::string_view path) {
+    bool empty_segment = false, dot_segment = false;
+    std::size_t start = path.empty() || path[0] != '/' ? 0 : 1;
+    while (start <= path.size()) {
+        std::size_t end = path.find('/', start);
+        if (end == std::string_view::npos) end = path.size();
+        std::string_view segment = path.substr(start, end - start);
+        if (segment.empty() && end < path.size()) empty_segment = true;
+        if (is_dot_segment(segment)) dot_segment = true;
+        start = end + 1;
+    }
+    return empty_segment && dot_segment;
+}
+
 }  // namespace
 
 bool path_is_checkable(std::string_view raw_path, std::string_view decoded_path,
-                       bool allow_encoded_slashes) noexcept {
+                       bool allow_encoded_slashes, bool slashes_merged) noexcept {
     // Node's URL parser turns '\' into '/', nginx does not: the upstream would
     // route a path other than the one checked here (catalogue P4/P5).
     if (decoded_path.find('\\') != std::string_view::npos) return false;
     if (decoded_path.find('\0') != std::string_view::npos) return false;
+    if (slashes_merged && slashes_and_dots(raw_path.substr(0, raw_path.find('?')))) return false;
     if (!allow_encoded_slashes) {
         std::string_view path = raw_path.substr(0, raw_path.find('?'));
         for (std::size_t i = 0; i + 2 < path.size(); i++)

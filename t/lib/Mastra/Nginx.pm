@@ -33,9 +33,9 @@ package Mastra::Nginx;
 #   TEST_NGINX_BINARY      nginx (default /usr/sbin/nginx)
 #   TEST_NGINX_LEAVE=1     keep the prefix directories and print their paths
 #
-# nginx is started with MASTRA_JWT_SECRET and JWT_AUTH_SECRET removed from its
-# environment, so that the developer's shell never changes a result; env()
-# sets what a test needs.
+# nginx is started with MASTRA_JWT_SECRET, JWT_AUTH_SECRET, BETTER_AUTH_SECRET
+# and AUTH_SECRET removed from its environment, so that the developer's shell
+# never changes a result; env() sets what a test needs.
 
 use strict;
 use warnings;
@@ -53,7 +53,8 @@ use Time::HiRes qw(sleep time);
 our $ROOT = abs_path(dirname(__FILE__) . '/../../..');
 our $NGINX = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 
-my @SCRUBBED_ENV = qw(MASTRA_JWT_SECRET JWT_AUTH_SECRET);
+my @SCRUBBED_ENV = qw(MASTRA_JWT_SECRET JWT_AUTH_SECRET BETTER_AUTH_SECRET
+    AUTH_SECRET);
 
 # nginx may answer and close while a large request is still being sent
 $SIG{PIPE} = 'IGNORE';

@@ -1,0 +1,368 @@
+package Mastra::BetterAuth;
+
+# nginx-mastra-auth: a real Better Auth server for the tests
+# (t/fixtures/better-auth/server.mjs: better-auth 1.7.x, memory adapter,
+# emailAndPassword, the bearer and jwt plugins, the "compact" cookie cache,
+# mounted at /api/auth), run with the node 22 binary that `npm ci` in the
+# fixture brings.
+#
+#   plan skip_all => Mastra::BetterAuth->missing if Mastra::BetterAuth->missing;
+#   my $ba = Mastra::BetterAuth->new(secret => $secret);   # started
+#       (also port => N, expires_in => SECONDS: session.expiresIn)
+#   my $s = $ba->sign_up('a@example.com', 'password1234', 'Alice');
+#   $s->{token}      TOKEN.SIG as the bearer plugin's set-auth-token header gives it
+#   $s->{cookie}     the session_token cookie's value as Set-Cookie sends it
+#                    (TOKEN.SIG percent-encoded: what a browser sends back)
+#   $s->{cookie_name} better-auth.session_token (http base URL: no __Secure-)
+#   $s->{data}       the better-auth.session_data cookie's value
+#   $s->{data_name}  better-auth.session_data
+#   $s->{user}       the user object of the answer ({id, email, ...})
+#   $s->{raw}        TOKEN alone
+#   $ba->sign_in($email, $password)              same shape
+#   $ba->sign_out($s)                            the status (200)
+#   $ba->jwt($s)                                 a JWT from /api/auth/token
+#   $ba->verify_email($email)                    user.emailVerified = true
+#   $ba->get_session(Header => value, ...)       decoded answer (undef for null)
+#   $ba->hits('/api/auth/get-session')           requests for the path so far
+#   $ba->mode('hang')                            how get-session answers: normal,
+#                                                500, 401, hang, null
+#   $ba->stop; $ba->start                        (the memory database is lost)
+#
+# Every request the server receives is one line "METHOD PATH" in its log.
+#
+# Better Auth's formats, by hand (exported on request):
+#   signed_token($secret, $token)   TOKEN.SIG, SIG = base64(HMAC-SHA256(secret, TOKEN))
+#                                   with padding (better-call's signCookieValue)
+#   data_parts($session_data)       (inner JSON text, expiresAt, signature) of a
+#                                   "compact" cookie cache value
+#   data_make($secret, $inner, $expiresAt [, $signature])
+#                                   a "compact" cookie cache value; the signature
+#                                   is base64url-nopad HMAC-SHA256(secret, inner
+#                                   text with ,"expiresAt":N before its last })
+#   pct($value)                     percent-encoded as encodeURIComponent does
+
+use strict;
+use warnings;
+
+use Carp qw(croak);
+use File::Path qw(rmtree);
+use File::Temp qw(tempdir);
+use Digest::SHA qw(hmac_sha256);
+use Exporter qw(import);
+use HTTP::Tiny;
+use IO::Socket::INET;
+use JSON::PP;
+use MIME::Base64 qw(encode_base64 encode_base64url decode_base64url);
+use POSIX ();
+use Time::HiRes qw(sleep time);
+
+use Mastra::Nginx;
+
+our @EXPORT_OK = qw(signed_token data_parts data_make pct);
+
+our $FIXTURE = Mastra::Nginx::root() . '/t/fixtures/better-auth';
+our $NODE = "$FIXTURE/node_modules/.bin/node";
+
+# Why the fixture cannot run (a skip reason), or '' when it can.
+sub missing {
+    return "t/fixtures/better-auth is not installed (./build.sh test runs npm ci there)"
+        unless -x $NODE && -d "$FIXTURE/node_modules/better-auth";
+    return '';
+}
+
+sub _free_port {
+    my $s = IO::Socket::INET->new(
+        Proto => 'tcp', LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1,
+    ) or croak "no free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+# new(secret => S, port => P, expires_in => SECONDS): started
+sub new {
+    my ($class, %o) = @_;
+
+    croak 'secret required' unless defined $o{secret};
+
+    my $dir = tempdir('mastra-better-auth-XXXXXXXX', TMPDIR => 1, CLEANUP => 0);
+
+    my $self = bless {
+        dir    => $dir,
+        secret => $o{secret},
+        port   => $o{port} || _free_port(),
+        expires_in => $o{expires_in},
+        pid    => undef,
+        owner  => $$,
+        http   => HTTP::Tiny->new(timeout => 10, max_redirect => 0,
+            agent => 'mastra-auth-tests'),
+        json   => JSON::PP->new->canonical,
+    }, $class;
+
+    $self->start;
+    return $self;
+}
+
+sub port   { return $_[0]->{port} }
+sub secret { return $_[0]->{secret} }
+sub url    { return "http://127.0.0.1:$_[0]->{port}" }
+sub log_file { return "$_[0]->{dir}/requests.log" }
+
+sub start {
+    my ($self) = @_;
+    croak 'Better Auth already running' if $self->{pid};
+
+    my $pid = fork;
+    croak "fork: $!" unless defined $pid;
+
+    if ($pid == 0) {
+        POSIX::setsid();
+        chdir $FIXTURE or POSIX::_exit(126);
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$self->{dir}/server.out";
+        open STDERR, '>&', \*STDOUT;
+        $ENV{NODE_ENV} = 'test';
+        delete $ENV{BETTER_AUTH_URL};
+        delete $ENV{BETTER_AUTH_SECRETS};
+        { exec $NODE, "$FIXTURE/server.mjs", '--port', $self->{port},
+            '--secret', $self->{secret}, '--log', $self->log_file,
+            ($self->{expires_in} ? ('--expires-in', $self->{expires_in}) : ()); }
+        POSIX::_exit(127);
+    }
+
+    $self->{pid} = $pid;
+
+    my $deadline = time + 30;
+    while (time < $deadline) {
+        my $r = $self->{http}->get($self->url . '/__test/health');
+        return $self if $r->{status} == 200;
+        if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
+            $self->{pid} = undef;
+            croak "Better Auth exited at start:\n" . $self->output;
+        }
+        sleep 0.1;
+    }
+
+    croak "Better Auth did not start:\n" . $self->output;
+}
+
+sub running { return defined $_[0]->{pid} }
+
+sub stop {
+    my ($self) = @_;
+    my $pid = $self->{pid} or return $self;
+
+    kill 'TERM', -$pid;
+    my $deadline = time + 5;
+    while (time < $deadline) {
+        last if waitpid($pid, POSIX::WNOHANG()) == $pid;
+        sleep 0.02;
+    }
+    if (kill 0, $pid) {
+        kill 'KILL', -$pid;
+        waitpid $pid, 0;
+    }
+
+    $self->{pid} = undef;
+    return $self;
+}
+
+sub output {
+    my ($self) = @_;
+    open my $fh, '<', "$self->{dir}/server.out" or return '';
+    local $/;
+    my $t = <$fh>;
+    return defined $t ? $t : '';
+}
+
+###############################################################################
+# requests
+
+sub _request {
+    my ($self, $method, $path, %o) = @_;
+
+    my %h = (Origin => $self->url, %{ $o{headers} || {} });
+    my %args = (headers => \%h);
+    if (exists $o{json}) {
+        $h{'Content-Type'} = 'application/json';
+        $args{content} = $self->{json}->encode($o{json});
+    }
+
+    return $self->{http}->request($method, $self->url . $path, \%args);
+}
+
+sub _decode {
+    my ($self, $r) = @_;
+    my $body = $r->{content};
+    return undef unless defined $body && length $body;
+    my $v = eval { JSON::PP->new->allow_nonref->decode($body) };
+    return $v;
+}
+
+# The Set-Cookie headers of an answer: { name => value } (value as sent).
+sub _set_cookies {
+    my ($r) = @_;
+    my $sc = $r->{headers}{'set-cookie'};
+    my @all = ref $sc ? @$sc : defined $sc ? ($sc) : ();
+    my %c;
+    for (@all) {
+        my ($nv) = split /;/, $_, 2;
+        my ($n, $v) = split /=/, $nv, 2;
+        $c{$n} = $v;
+    }
+    return \%c;
+}
+
+sub _session {
+    my ($self, $r, $what) = @_;
+
+    croak "Better Auth $what: $r->{status} $r->{content}"
+        unless $r->{status} == 200;
+
+    my $c = _set_cookies($r);
+    my $body = $self->_decode($r) || {};
+    my ($cookie_name) = grep { /session_token$/ } keys %$c;
+    my ($data_name) = grep { /session_data$/ } keys %$c;
+    my $token = $r->{headers}{'set-auth-token'};
+
+    croak "Better Auth $what: no session cookie" unless $cookie_name && $token;
+
+    return {
+        token       => $token,
+        raw         => (split /\./, $token)[0],
+        cookie      => $c->{$cookie_name},
+        cookie_name => $cookie_name,
+        data        => defined $data_name ? $c->{$data_name} : undef,
+        data_name   => $data_name,
+        user        => $body->{user},
+        email       => $body->{user} ? $body->{user}{email} : undef,
+    };
+}
+
+sub sign_up {
+    my ($self, $email, $password, $name) = @_;
+    my $r = $self->_request('POST', '/api/auth/sign-up/email', json => {
+        email => $email, password => $password,
+        name => defined $name ? $name : $email,
+    });
+    return $self->_session($r, 'sign-up');
+}
+
+sub sign_in {
+    my ($self, $email, $password) = @_;
+    my $r = $self->_request('POST', '/api/auth/sign-in/email', json => {
+        email => $email, password => $password,
+    });
+    return $self->_session($r, 'sign-in');
+}
+
+# sign_out($session): through the cookie, as a browser does; the status
+sub sign_out {
+    my ($self, $s) = @_;
+    my $r = $self->_request('POST', '/api/auth/sign-out', json => {},
+        headers => { Cookie => "$s->{cookie_name}=$s->{cookie}" });
+    return $r->{status};
+}
+
+# jwt($session): the jwt plugin's token for the session
+sub jwt {
+    my ($self, $s) = @_;
+    my $r = $self->_request('GET', '/api/auth/token',
+        headers => { Authorization => "Bearer $s->{token}" });
+    croak "Better Auth token: $r->{status} $r->{content}" unless $r->{status} == 200;
+    return $self->_decode($r)->{token};
+}
+
+sub jwks {
+    my ($self) = @_;
+    my $r = $self->_request('GET', '/api/auth/jwks');
+    croak "Better Auth jwks: $r->{status}" unless $r->{status} == 200;
+    return $self->_decode($r);
+}
+
+sub get_session {
+    my ($self, %headers) = @_;
+    my $r = $self->_request('GET', '/api/auth/get-session', headers => \%headers);
+    croak "Better Auth get-session: $r->{status}" unless $r->{status} == 200;
+    return $self->_decode($r);
+}
+
+sub verify_email {
+    my ($self, $email) = @_;
+    my $r = $self->_request('POST', '/__test/verify-email', json => { email => $email });
+    croak "verify-email: $r->{status} $r->{content}" unless $r->{status} == 200;
+    return $self->_decode($r);
+}
+
+sub mode {
+    my ($self, $mode) = @_;
+    my $r = $self->_request('POST', '/__test/mode', json => { getSession => $mode });
+    croak "mode: $r->{status} $r->{content}" unless $r->{status} == 200;
+    return $self;
+}
+
+###############################################################################
+# the request log
+
+sub requests {
+    my ($self) = @_;
+    open my $fh, '<', $self->log_file or return ();
+    chomp(my @lines = <$fh>);
+    return @lines;
+}
+
+# hits($path): requests for $path (any method) so far
+sub hits {
+    my ($self, $path) = @_;
+    return scalar grep { (split / /, $_, 2)[1] eq $path } $self->requests;
+}
+
+sub get_session_hits { return $_[0]->hits('/api/auth/get-session') }
+
+###############################################################################
+# Better Auth's formats
+
+sub signed_token {
+    my ($secret, $token) = @_;
+    my $sig = encode_base64(hmac_sha256($token, $secret), '');
+    return "$token.$sig";
+}
+
+sub data_parts {
+    my ($value) = @_;
+    my $text = decode_base64url($value);
+    my ($inner, $exp, $sig) =
+        $text =~ /^\{"session":(\{.*\}),"expiresAt":(\d+),"signature":"([^"]*)"\}$/s
+        or croak "not a compact session_data cookie: $text";
+    return ($inner, $exp, $sig);
+}
+
+sub data_make {
+    my ($secret, $inner, $exp, $sig) = @_;
+    $sig = encode_base64url(hmac_sha256(
+        substr($inner, 0, -1) . qq(,"expiresAt":$exp}), $secret))
+        unless defined $sig;
+    return encode_base64url(
+        qq({"session":$inner,"expiresAt":$exp,"signature":"$sig"}));
+}
+
+sub pct {
+    my ($v) = @_;
+    $v =~ s/([^A-Za-z0-9\-_.!~*'()])/sprintf('%%%02X', ord $1)/ge;
+    return $v;
+}
+
+sub DESTROY {
+    my ($self) = @_;
+    return unless $self->{owner} == $$;
+
+    $self->stop;
+
+    if ($ENV{TEST_NGINX_LEAVE}) {
+        print STDERR "# kept $self->{dir}\n";
+        return;
+    }
+    rmtree($self->{dir}) if $self->{dir} && -d $self->{dir};
+}
+
+1;
