@@ -77,7 +77,10 @@ build_module() {
     MASTRA_AUTH_CORE_LIB=$BUILD/core/src/core/libmastra_auth_core.a \
         make -C "$src" -f objs/Makefile modules -j "$JOBS" >"$BUILD/make.log" 2>&1 \
         || { grep -E 'error|warning' "$BUILD/make.log" >&2 || tail -40 "$BUILD/make.log" >&2; exit 1; }
-    cp "$src/objs/ngx_http_mastra_auth_module.so" "$MODULE"
+    # Replaced, never overwritten in place: an nginx running the old module
+    # keeps its mapping intact.
+    cp "$src/objs/ngx_http_mastra_auth_module.so" "$MODULE.tmp"
+    mv -f "$MODULE.tmp" "$MODULE"
     # Debian's nginx must load what we built.
     /usr/sbin/nginx -V >/dev/null 2>&1
 }
