@@ -206,3 +206,19 @@ TEST(PercentDecode, EveryTwoByteEscape) {
         }
     }
 }
+
+// nginx merges "//" before it resolves "..", Node does not: with slashes
+// merged, a raw path holding both is refused (an authentication bypass
+// found by the Mastra parity test: /c/secret//../pub checked as /c/pub).
+TEST(PathIsCheckable, EmptySegmentAndDotSegmentTogetherAreRefused) {
+    EXPECT_FALSE(path_is_checkable("/c/secret//../pub", "/c/pub", false));
+    EXPECT_FALSE(path_is_checkable("/a//./b", "/a/b", false));
+    EXPECT_FALSE(path_is_checkable("/a/%2e%2E//b", "/b", false));
+    EXPECT_FALSE(path_is_checkable("/a/b//..?x=1", "/a", false));
+    // each alone is fine: nginx and Node agree
+    EXPECT_TRUE(path_is_checkable("//api//health", "/api/health", false));
+    EXPECT_TRUE(path_is_checkable("/api/x/../health", "/api/health", false));
+    EXPECT_TRUE(path_is_checkable("/api/a..b//c", "/api/a..b/c", false));
+    // with merge_slashes off nginx resolves ".." as Node does
+    EXPECT_TRUE(path_is_checkable("/c/secret//../pub", "/c/secret/pub", false, false));
+}
