@@ -48,7 +48,8 @@ static ngx_int_t ngx_http_mastra_auth_env(ngx_conf_t *cf, const char *name,
 static ngx_int_t ngx_http_mastra_auth_ma_list(ngx_conf_t *cf,
     ngx_array_t *list, ngx_str_t *fallback, const ma_str_t **out, size_t *n);
 static ngx_int_t ngx_http_mastra_auth_secret_from_env(ngx_conf_t *cf,
-    ngx_http_mastra_auth_loc_conf_t *conf);
+    ngx_http_mastra_auth_loc_conf_t *conf, const char *provider,
+    const char *first, const char *second);
 static void ngx_http_mastra_auth_cleanup_verifier(void *data);
 static void ngx_http_mastra_auth_cleanup_jws(void *data);
 static void ngx_http_mastra_auth_cleanup_keys(void *data);
@@ -136,7 +137,10 @@ ngx_http_mastra_auth_jwt_setup(ngx_conf_t *cf,
     }
 
     if (conf->secret.data == NULL
-        && ngx_http_mastra_auth_secret_from_env(cf, conf) != NGX_OK)
+        && ngx_http_mastra_auth_secret_from_env(cf, conf, "jwt",
+                                                "MASTRA_JWT_SECRET",
+                                                "JWT_AUTH_SECRET")
+           != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -181,32 +185,32 @@ ngx_http_mastra_auth_jwt_setup(ngx_conf_t *cf,
 
 
 /*
- * MASTRA_JWT_SECRET (the SPEC's name), else JWT_AUTH_SECRET (MastraJwtAuth's
- * own default).  The master reads its environment while loading the
- * configuration, so the secret needs no "env" directive to reach workers.
+ * The secret from the first of two environment variables that is set
+ * (jwt: MASTRA_JWT_SECRET, the SPEC's name, then JWT_AUTH_SECRET,
+ * MastraJwtAuth's own; better-auth: BETTER_AUTH_SECRET, then AUTH_SECRET,
+ * Better Auth's order).  The master reads its environment while loading
+ * the configuration, so the secret needs no "env" directive.
  */
 
 static ngx_int_t
 ngx_http_mastra_auth_secret_from_env(ngx_conf_t *cf,
-    ngx_http_mastra_auth_loc_conf_t *conf)
+    ngx_http_mastra_auth_loc_conf_t *conf, const char *provider,
+    const char *first, const char *second)
 {
     ngx_pool_cleanup_t  *cln;
 
-    if (ngx_http_mastra_auth_env(cf, "MASTRA_JWT_SECRET", &conf->secret)
-        != NGX_OK
+    if (ngx_http_mastra_auth_env(cf, first, &conf->secret) != NGX_OK
         || (conf->secret.data == NULL
-            && ngx_http_mastra_auth_env(cf, "JWT_AUTH_SECRET", &conf->secret)
-               != NGX_OK))
+            && ngx_http_mastra_auth_env(cf, second, &conf->secret) != NGX_OK))
     {
         return NGX_ERROR;
     }
 
     if (conf->secret.data == NULL) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "\"mastra_auth_provider jwt\" in %V needs "
-                      "\"mastra_auth_secret\", or MASTRA_JWT_SECRET or "
-                      "JWT_AUTH_SECRET in the environment",
-                      &conf->provider_where);
+                      "\"mastra_auth_provider %s\" in %V needs "
+                      "\"mastra_auth_secret\", or %s or %s in the environment",
+                      provider, &conf->provider_where, first, second);
         return NGX_ERROR;
     }
 
@@ -235,7 +239,6 @@ ngx_http_mastra_auth_better_auth_setup(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *conf, ngx_http_mastra_auth_preset_t *p)
 {
     u_char                            *s;
-    ngx_pool_cleanup_t                *cln;
     ngx_http_mastra_auth_main_conf_t  *amcf;
 
     if (conf->better_auth_url.len == 0) {
@@ -246,35 +249,13 @@ ngx_http_mastra_auth_better_auth_setup(ngx_conf_t *cf,
         return NGX_ERROR;
     }
 
-    if (conf->secret.data == NULL) {
-
-        /* Better Auth's own order: BETTER_AUTH_SECRET, then AUTH_SECRET */
-
-        if (ngx_http_mastra_auth_env(cf, "BETTER_AUTH_SECRET", &conf->secret)
-            != NGX_OK
-            || (conf->secret.data == NULL
-                && ngx_http_mastra_auth_env(cf, "AUTH_SECRET", &conf->secret)
-                   != NGX_OK))
-        {
-            return NGX_ERROR;
-        }
-
-        if (conf->secret.data == NULL) {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "\"mastra_auth_provider better-auth\" in %V needs "
-                          "\"mastra_auth_secret\", or BETTER_AUTH_SECRET or "
-                          "AUTH_SECRET in the environment",
-                          &conf->provider_where);
-            return NGX_ERROR;
-        }
-
-        cln = ngx_pool_cleanup_add(cf->pool, 0);
-        if (cln == NULL) {
-            return NGX_ERROR;
-        }
-
-        cln->handler = ngx_http_mastra_auth_cleanup_secret;
-        cln->data = &conf->secret;
+    if (conf->secret.data == NULL
+        && ngx_http_mastra_auth_secret_from_env(cf, conf, "better-auth",
+                                                "BETTER_AUTH_SECRET",
+                                                "AUTH_SECRET")
+           != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mastra_auth_module);
