@@ -108,7 +108,8 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
 
     /*
      * Route rules are matched on the normalized $uri; a path that Node would
-     * read differently (backslash, %2F) is refused before any rule.
+     * read differently (backslash, %2F, "//" with a dot segment) is refused
+     * before any rule.
      */
 
     raw.data = (const char *) r->unparsed_uri.data;
