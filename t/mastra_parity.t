@@ -265,13 +265,13 @@ my %DIFF = (
     dotslash => 'README: a raw path with both "//" and a dot segment is refused '
         . 'with 400 (nginx merges "//" before resolving "..", Node does not, so '
         . 'the upstream would route another path than the one checked)',
-    nul => 'README "Paths" (not in "Differences"): nginx answers 400 for %00; '
+    nul => 'README: nginx answers 400 for %00; '
         . 'Mastra routes it',
-    builtin => 'undocumented: Mastra skips "public" for routes created with '
+    builtin => 'README: Mastra skips "public" for routes created with '
         . 'requiresAuth: true (every built-in /api route since 1.50, and custom '
         . 'routes that set it), so a public entry does not open them; nginx '
         . 'opens them',
-    merge => 'undocumented: nginx merges "//" before matching (/c//pub is the '
+    merge => 'README: nginx merges "//" before matching (/c//pub is the '
         . 'public /c/pub), while Mastra (Hono) keeps the empty segment, so '
         . '/c//pub is not public there',
 );
