@@ -4,6 +4,8 @@
 #   ./build.sh          install what is missing, build the module, print its path
 #   ./build.sh demo     build, then run nginx with conf-examples/quickstart.conf
 #   ./build.sh test     build, then run every test (ctest, then prove -r t/)
+#   ./build.sh fuzz [S] build the libFuzzer targets (clang, ASan, UBSan) and
+#                       run each for S seconds (default 60)
 #
 # Debian 12: the module is built against Debian's nginx-dev sources
 # (/usr/share/nginx/src, nginx 1.22.1, --with-compat) so that Debian's own
@@ -31,7 +33,7 @@ log() { printf '==> %s\n' "$*" >&2; }
 
 install_dependencies() {
     local missing=() p
-    for p in "${PACKAGES[@]}"; do
+    for p in "${PACKAGES[@]}" "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
             || missing+=("$p")
     done
@@ -137,6 +139,24 @@ mint_token() {  # secret payload-json
     printf '%s.%s.%s' "$header" "$payload" "$signature"
 }
 
+# Every core parser under libFuzzer, from seeds made at run time; a crash
+# stops the run with libFuzzer's report and the input that caused it.
+run_fuzz() {
+    local seconds=${1:-60} corpus=$BUILD/fuzz/corpus target
+    install_dependencies clang libclang-rt-14-dev
+    log "building the fuzz targets (clang, -fsanitize=fuzzer,address,undefined)"
+    cmake -S "$ROOT/t/fuzz" -B "$BUILD/fuzz" -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+    cmake --build "$BUILD/fuzz" -j "$JOBS" >/dev/null
+    perl "$ROOT/t/fuzz/seeds.pl" "$corpus"
+    for target in base64url better_auth json jwks pattern request_text token; do
+        log "fuzz_$target for ${seconds}s"
+        (cd "$BUILD/fuzz" && "./fuzz_$target" -max_total_time="$seconds" -max_len=4096 \
+            -print_final_stats=1 "$corpus/$target" 2>&1 \
+            | grep -E 'DONE|stat::number_of_executed_units|ERROR|SUMMARY|Test unit written')
+        [ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
+    done
+}
+
 run_demo() {
     local prefix=$BUILD/demo now user admin
     mkdir -p "$prefix/modules" "$prefix/logs" "$prefix/temp"
@@ -181,5 +201,6 @@ case "${1:-}" in
     "") build ;;
     demo) build >/dev/null; run_demo ;;
     test) build >/dev/null; run_tests ;;
-    *) echo "usage: $0 [demo|test]" >&2; exit 2 ;;
+    fuzz) build >/dev/null; run_fuzz "${2:-60}" ;;
+    *) echo "usage: $0 [demo|test|fuzz [SECONDS]]" >&2; exit 2 ;;
 esac

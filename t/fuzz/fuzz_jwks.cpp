@@ -1,0 +1,24 @@
+// libFuzzer: JWK Set documents (remote and local rules) and PEM keys.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "mastra_auth/jwk.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
+    std::string_view input(reinterpret_cast<const char *>(data), size);
+    std::string error;
+    mastra_auth::KeySet remote, local;
+    if (mastra_auth::KeySet::parse(input, mastra_auth::KeySource::Remote, remote, error)) {
+        // a remote set never yields an HMAC secret
+        for (const auto &key : remote.keys())
+            if (key.family == mastra_auth::KeyFamily::Oct) __builtin_trap();
+        bool known = false;
+        (void) remote.candidates("kid", mastra_auth::Algorithm::RS256, known);
+    }
+    (void) mastra_auth::KeySet::parse(input, mastra_auth::KeySource::Local, local, error);
+    mastra_auth::PublicKey key;
+    (void) mastra_auth::parse_pem_public_key(input, key, error);
+    return 0;
+}
