@@ -6,6 +6,7 @@
 #   ./build.sh test     build, then run every test (ctest, then prove -r t/)
 #   ./build.sh fuzz [S] build the libFuzzer targets (clang, ASan, UBSan) and
 #                       run each for S seconds (default 60)
+#   ./build.sh bench [S] build, then t/bench/run (wrk, S seconds a case)
 #
 # Debian 12: the module is built against Debian's nginx-dev sources
 # (/usr/share/nginx/src, nginx 1.22.1, --with-compat) so that Debian's own
@@ -202,5 +203,6 @@ case "${1:-}" in
     demo) build >/dev/null; run_demo ;;
     test) build >/dev/null; run_tests ;;
     fuzz) build >/dev/null; run_fuzz "${2:-60}" ;;
-    *) echo "usage: $0 [demo|test|fuzz [SECONDS]]" >&2; exit 2 ;;
+    bench) build >/dev/null; install_dependencies wrk; exec "$ROOT/t/bench/run" "$MODULE" "${2:-5}" ;;
+    *) echo "usage: $0 [demo|test|fuzz [SECONDS]|bench [SECONDS]]" >&2; exit 2 ;;
 esac
