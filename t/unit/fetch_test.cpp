@@ -370,6 +370,15 @@ TEST_F(FetchTest, DiscoveryChecksTheIssuerThenFetchesJwksUri) {
     EXPECT_FALSE(wrong.ok);
     EXPECT_NE(wrong.error.find("issuer"), std::string::npos) << wrong.error;
 
+    // ... nor a prefix: a document naming a longer issuer is refused.
+    for (const std::string &named : {issuer + "/", issuer + ".evil.example", issuer + "@evil.example"}) {
+        LoopbackServer longer({response("200 OK", R"({"issuer":")" + named + R"(","jwks_uri":")" + jwks.url() + R"("})")});
+        request.url = longer.url("/.well-known/openid-configuration");
+        const FetchResult r2 = fetch_discovered_keys(request, issuer);
+        EXPECT_FALSE(r2.ok) << named;
+        EXPECT_NE(r2.error.find("issuer"), std::string::npos) << r2.error;
+    }
+
     // A jwks_uri that is a file: URI is refused like any other.
     LoopbackServer file_uri(
         {response("200 OK", R"({"issuer":")" + issuer + R"(","jwks_uri":"file:///etc/passwd"})")});
