@@ -43,7 +43,6 @@ static ngx_int_t ngx_http_mastra_auth_wait(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx);
 static void ngx_http_mastra_auth_resume(ngx_http_request_t *r);
 static ngx_int_t ngx_http_mastra_auth_is_jws(ngx_str_t *token);
-static void ngx_http_mastra_auth_cleanup_identity(void *data);
 
 
 /* how often a request waiting for a key set looks again */
@@ -731,11 +730,4 @@ ngx_http_mastra_auth_fail(ngx_http_request_t *r,
     }
 
     return ngx_http_mastra_auth_refuse(r, alcf, ctx);
-}
-
-
-static void
-ngx_http_mastra_auth_cleanup_identity(void *data)
-{
-    ma_identity_free(data);
 }

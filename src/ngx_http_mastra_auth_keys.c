@@ -70,7 +70,7 @@ static void ngx_http_mastra_auth_fetch_thread(void *data, ngx_log_t *log);
 static void ngx_http_mastra_auth_fetch_done(ngx_event_t *ev);
 static void ngx_http_mastra_auth_use_keys(ngx_http_mastra_auth_keyset_t *ks,
     ma_keyset_t *keys, ngx_uint_t generation);
-static void ngx_http_mastra_auth_cleanup_keyset(void *data);
+static void ngx_http_mastra_auth_cleanup_remote(void *data);
 
 
 static ngx_str_t  ngx_http_mastra_auth_default_zone = ngx_string("mastra_auth");
@@ -280,7 +280,7 @@ ngx_http_mastra_auth_keyset_add(ngx_conf_t *cf, ngx_str_t *url,
         return NULL;
     }
 
-    cln->handler = ngx_http_mastra_auth_cleanup_keyset;
+    cln->handler = ngx_http_mastra_auth_cleanup_remote;
     cln->data = ks;
 
     kss = ngx_array_push(&amcf->keysets);
@@ -729,7 +729,7 @@ ngx_http_mastra_auth_use_keys(ngx_http_mastra_auth_keyset_t *ks,
 
 
 static void
-ngx_http_mastra_auth_cleanup_keyset(void *data)
+ngx_http_mastra_auth_cleanup_remote(void *data)
 {
     ngx_http_mastra_auth_keyset_t  *ks = data;
 

@@ -66,7 +66,6 @@ static ngx_int_t ngx_http_mastra_auth_read_secret(ngx_conf_t *cf,
     ngx_str_t *value, ngx_str_t *secret);
 static ngx_int_t ngx_http_mastra_auth_read_file(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_str_t *path, ngx_str_t *content);
-static void ngx_http_mastra_auth_cleanup_keyset(void *data);
 static ngx_int_t ngx_http_mastra_auth_compile_check(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_str_t *path, ngx_str_t *op, ngx_str_t *value,
     ngx_http_mastra_auth_check_t *check);
@@ -1819,10 +1818,17 @@ ngx_http_mastra_auth_cleanup_forwarder(void *data)
 }
 
 
-static void
+void
 ngx_http_mastra_auth_cleanup_keyset(void *data)
 {
     ma_keyset_free(data);
+}
+
+
+void
+ngx_http_mastra_auth_cleanup_identity(void *data)
+{
+    ma_identity_free(data);
 }
 
 

@@ -197,7 +197,11 @@ ngx_int_t ngx_http_mastra_auth_provider_setup(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *prev,
     ngx_http_mastra_auth_loc_conf_t *conf);
 ngx_str_t ngx_http_mastra_auth_where(ngx_conf_t *cf);
+
+/* pool cleanups for the core's handles (ngx_http_mastra_auth_module.c) */
 void ngx_http_mastra_auth_cleanup_secret(void *data);
+void ngx_http_mastra_auth_cleanup_keyset(void *data);
+void ngx_http_mastra_auth_cleanup_identity(void *data);
 
 /* ngx_http_mastra_auth_token.c */
 ngx_int_t ngx_http_mastra_auth_find_token(ngx_http_request_t *r,

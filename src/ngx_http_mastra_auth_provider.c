@@ -52,7 +52,6 @@ static ngx_int_t ngx_http_mastra_auth_secret_from_env(ngx_conf_t *cf,
     const char *first, const char *second);
 static void ngx_http_mastra_auth_cleanup_verifier(void *data);
 static void ngx_http_mastra_auth_cleanup_jws(void *data);
-static void ngx_http_mastra_auth_cleanup_keys(void *data);
 
 
 static ngx_str_t  ngx_http_mastra_auth_firebase_jwks = ngx_string(
@@ -528,7 +527,7 @@ ngx_http_mastra_auth_keys_setup(ngx_conf_t *cf,
             return NGX_ERROR;
         }
 
-        cln->handler = ngx_http_mastra_auth_cleanup_keys;
+        cln->handler = ngx_http_mastra_auth_cleanup_keyset;
         cln->data = secret_keys;
 
         keys = ngx_array_push(conf->static_keys);
@@ -697,11 +696,4 @@ static void
 ngx_http_mastra_auth_cleanup_jws(void *data)
 {
     ma_jws_verifier_free(data);
-}
-
-
-static void
-ngx_http_mastra_auth_cleanup_keys(void *data)
-{
-    ma_keyset_free(data);
 }

@@ -68,7 +68,6 @@ static ngx_int_t ngx_http_mastra_auth_ask(ngx_http_request_t *r,
     ngx_http_mastra_auth_zone_ctx_t *zone, u_char *hash, ngx_str_t *credential);
 static void ngx_http_mastra_auth_ask_thread(void *data, ngx_log_t *log);
 static void ngx_http_mastra_auth_ask_done(ngx_event_t *ev);
-static void ngx_http_mastra_auth_cleanup_identity(void *data);
 
 
 static ngx_str_t  ngx_http_mastra_auth_data_cookies[] = {
@@ -640,11 +639,4 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
 
     ngx_explicit_memzero(ask->cookie.data, ask->cookie.len);
     ngx_free(task);
-}
-
-
-static void
-ngx_http_mastra_auth_cleanup_identity(void *data)
-{
-    ma_identity_free(data);
 }

@@ -69,6 +69,16 @@ ma_str_t str(std::string_view s) { return ma_str_t{s.data(), s.size()}; }
 
 ma_status_t to_c(Status status) { return static_cast<ma_status_t>(status); }
 
+// The claim checks both verifiers share (iss, aud, leeway).
+ClaimPolicy make_policy(const ma_str_t *issuers, size_t nissuers, const ma_str_t *audiences,
+                        size_t naudiences, int64_t leeway) {
+    ClaimPolicy policy;
+    policy.leeway = leeway;
+    for (std::size_t i = 0; i < nissuers; i++) policy.issuers.emplace_back(view(issuers[i]));
+    for (std::size_t i = 0; i < naudiences; i++) policy.audiences.emplace_back(view(audiences[i]));
+    return policy;
+}
+
 void set_error(char *err, std::size_t errlen, const std::string &message) {
     if (err == nullptr || errlen == 0) return;
     std::size_t n = std::min(message.size(), errlen - 1);
@@ -111,14 +121,10 @@ ma_status_t ma_verifier_create(const ma_verifier_options_t *options, ma_verifier
                                        " bytes the strongest allowed HMAC needs (RFC 7518 3.2)");
             return MA_CONFIG_INVALID;
         }
-        ClaimPolicy policy;
-        policy.leeway = options->leeway;
-        for (std::size_t i = 0; i < options->nissuers; i++)
-            policy.issuers.emplace_back(view(options->issuers[i]));
-        for (std::size_t i = 0; i < options->naudiences; i++)
-            policy.audiences.emplace_back(view(options->audiences[i]));
-        *out = new ma_verifier_s{HmacVerifier(std::string(view(options->secret)),
-                                              options->algorithms, std::move(policy))};
+        *out = new ma_verifier_s{HmacVerifier(
+            std::string(view(options->secret)), options->algorithms,
+            make_policy(options->issuers, options->nissuers, options->audiences,
+                        options->naudiences, options->leeway))};
         return MA_OK;
     } catch (...) {
         set_error(err, errlen, "out of memory");
@@ -227,18 +233,6 @@ unsigned ma_keyset_algorithms(const ma_keyset_t *set) {
     return algorithms;
 }
 
-namespace {
-
-bool fill_policy(const ma_str_t *issuers, size_t nissuers, const ma_str_t *audiences,
-                 size_t naudiences, int64_t leeway, ClaimPolicy &policy) {
-    policy.leeway = leeway;
-    for (std::size_t i = 0; i < nissuers; i++) policy.issuers.emplace_back(view(issuers[i]));
-    for (std::size_t i = 0; i < naudiences; i++) policy.audiences.emplace_back(view(audiences[i]));
-    return true;
-}
-
-}  // namespace
-
 ma_status_t ma_jws_verifier_create(const ma_jws_options_t *options, ma_jws_verifier_t **out,
                                    char *err, size_t errlen) {
     try {
@@ -247,10 +241,10 @@ ma_status_t ma_jws_verifier_create(const ma_jws_options_t *options, ma_jws_verif
             set_error(err, errlen, "no algorithm allowed");
             return MA_CONFIG_INVALID;
         }
-        ClaimPolicy policy;
-        fill_policy(options->issuers, options->nissuers, options->audiences, options->naudiences,
-                    options->leeway, policy);
-        *out = new ma_jws_verifier_s{JwsVerifier(options->algorithms, std::move(policy))};
+        *out = new ma_jws_verifier_s{JwsVerifier(
+            options->algorithms, make_policy(options->issuers, options->nissuers,
+                                             options->audiences, options->naudiences,
+                                             options->leeway))};
         return MA_OK;
     } catch (...) {
         set_error(err, errlen, "out of memory");

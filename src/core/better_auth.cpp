@@ -91,11 +91,12 @@ bool parse_timestamp(const nlohmann::json &value, std::int64_t &seconds) noexcep
         const std::string &s = value.get_ref<const std::string &>();
         std::tm tm{};
         int year, month, day, hour, minute, second;
-        char t, z;
+        char t;
         // "YYYY-MM-DDTHH:MM:SS" then ".fff" and "Z" (JavaScript's toISOString).
-        if (std::sscanf(s.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d", &year, &month, &day, &t, &hour,
+        if (s.empty() || s.back() != 'Z' ||
+            std::sscanf(s.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d", &year, &month, &day, &t, &hour,
                         &minute, &second) != 7 ||
-            t != 'T' || s.empty() || (z = s.back()) != 'Z')
+            t != 'T')
             return false;
         tm.tm_year = year - 1900;
         tm.tm_mon = month - 1;
