@@ -111,7 +111,27 @@ void ma_verifier_free(ma_verifier_t *verifier);
 ma_status_t ma_verify(const ma_verifier_t *verifier, ma_str_t token,
     int64_t now, ma_identity_t **identity);
 
+/*
+ * The verified-token cache (mastra_auth_verify_cache, SPEC 7).  The key of
+ * a token: SHA-256 over a random value of this verifier, then the token, so
+ * that a result never answers for another verifier or configuration.
+ */
+void ma_verifier_cache_key(const ma_verifier_t *verifier, ma_str_t token,
+    unsigned char out[32]);
+
+/*
+ * As ma_verify, for a token this verifier accepted before with keys that
+ * still hold (a cache hit): the signature is not checked again; parsing,
+ * algorithm pinning and every claim are, at now.
+ */
+ma_status_t ma_verify_known(const ma_verifier_t *verifier, ma_str_t token,
+    int64_t now, ma_identity_t **identity);
+
 void ma_identity_free(ma_identity_t *identity);
+
+/* After MA_OK: the first second at which the token is no longer valid by
+ * its exp (with the leeway); INT64_MAX when it has none. */
+int64_t ma_identity_valid_until(const ma_identity_t *identity);
 
 /* Header fields for the log line (empty when absent). */
 ma_str_t ma_identity_alg(const ma_identity_t *identity);
@@ -180,6 +200,12 @@ void ma_jws_verifier_free(ma_jws_verifier_t *verifier);
 ma_status_t ma_jws_verify(const ma_jws_verifier_t *verifier, ma_str_t token,
     int64_t now, const ma_keyset_t *const *sets, size_t nsets,
     ma_identity_t **identity);
+
+/* The cache key and the cache-hit check, as for ma_verifier_*. */
+void ma_jws_cache_key(const ma_jws_verifier_t *verifier, ma_str_t token,
+    unsigned char out[32]);
+ma_status_t ma_jws_verify_known(const ma_jws_verifier_t *verifier,
+    ma_str_t token, int64_t now, ma_identity_t **identity);
 
 
 /* ---- fetching key sets (blocking: run it on a thread-pool thread) ---- */

@@ -6,8 +6,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "mastra_auth/json_scan.h"
 #include "mastra_auth/status.h"
 
 namespace mastra_auth {
@@ -21,9 +20,11 @@ struct ClaimPolicy {
 // exp, nbf and iat must be non-negative finite numbers when present; sub, iss
 // must be strings; aud a string or an array of strings.  Then:
 // now < exp + leeway, now >= nbf - leeway, iat <= now + leeway, iss equal to one
-// configured issuer, and aud holding one configured audience.
-Status check_claims(const nlohmann::json &payload, const ClaimPolicy &policy,
-                    std::int64_t now) noexcept;
+// configured issuer, and aud holding one configured audience.  On Ok,
+// valid_until (when given) is the first second at which the token is no
+// longer valid by its exp (the largest int64 without one).
+Status check_claims(const JsonObjectScan &payload, const ClaimPolicy &policy, std::int64_t now,
+                    std::int64_t *valid_until = nullptr) noexcept;
 
 }  // namespace mastra_auth
 

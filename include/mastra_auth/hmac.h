@@ -2,12 +2,22 @@
 #ifndef MASTRA_AUTH_HMAC_H
 #define MASTRA_AUTH_HMAC_H
 
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "mastra_auth/algorithm.h"
 
+typedef struct evp_mac_ctx_st EVP_MAC_CTX;
+typedef struct evp_md_st EVP_MD;
+
 namespace mastra_auth {
+
+// The SHA-2 digest of an algorithm (HS/RS/PS/ES 256/384/512), fetched from
+// OpenSSL once per process: the legacy EVP_sha256() makes OpenSSL 3 look
+// the implementation up again on every use.  nullptr for EdDSA.
+const EVP_MD *sha2_digest(Algorithm alg) noexcept;
 
 // The MAC of input under key; empty on an OpenSSL failure.
 std::string hmac_sign(Algorithm alg, std::string_view key, std::string_view input);
@@ -15,6 +25,31 @@ std::string hmac_sign(Algorithm alg, std::string_view key, std::string_view inpu
 // True only when signature is the full-length MAC of input under key.
 bool hmac_verify(Algorithm alg, std::string_view key, std::string_view input,
                  std::string_view signature) noexcept;
+
+// An HMAC key made ready once, when it is loaded: its padded inner and outer
+// states are kept, so that a token costs only the hashing of its own bytes
+// (a one-shot HMAC() spends most of its time on lookups and the key).
+class HmacKey {
+public:
+    // nullptr when OpenSSL refuses (out of memory); hmac_verify still works.
+    static std::shared_ptr<const HmacKey> prepare(std::string_view key, unsigned algorithms) noexcept;
+    ~HmacKey();
+    HmacKey(const HmacKey &) = delete;
+    HmacKey &operator=(const HmacKey &) = delete;
+
+    // As hmac_verify with the prepared key.  Safe from several threads: one
+    // caller at a time reuses the working state, others work on a copy.
+    bool verify(Algorithm alg, std::string_view input, std::string_view signature) const noexcept;
+
+private:
+    HmacKey() = default;
+    struct State {
+        EVP_MAC_CTX *keyed = nullptr;    // initialised with the key, never used directly
+        EVP_MAC_CTX *work = nullptr;     // re-initialised per token
+        mutable std::mutex busy;
+    };
+    State states_[3];                    // HS256, HS384, HS512
+};
 
 }  // namespace mastra_auth
 

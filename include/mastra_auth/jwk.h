@@ -53,6 +53,7 @@ public:
 
 private:
     void mark_duplicates();
+    static void prepare(PublicKey &key);   // HMAC secrets are made ready once
 
     std::vector<PublicKey> keys_;
     std::set<std::string> ambiguous_kids_;

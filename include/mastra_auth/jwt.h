@@ -6,8 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "mastra_auth/json_scan.h"
 #include "mastra_auth/status.h"
 
 namespace mastra_auth {
@@ -18,11 +17,17 @@ inline constexpr std::size_t kMaxKidLength = 256;
 
 struct Jwt {
     std::string_view signing_input;   // "header.payload" exactly as received
-    nlohmann::json header;
-    nlohmann::json payload;
+    std::string header_text;          // decoded JSON
+    std::string payload_text;
+    JsonObjectScan header;            // views into the texts above: a Jwt stays put
+    JsonObjectScan payload;
     std::string signature;            // decoded bytes
     std::string alg;
     std::string kid;                  // empty when absent
+
+    Jwt() = default;
+    Jwt(const Jwt &) = delete;
+    Jwt &operator=(const Jwt &) = delete;
 };
 
 // Splits, decodes and checks the header of a compact JWS.  The returned Jwt

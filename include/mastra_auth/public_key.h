@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "mastra_auth/algorithm.h"
+#include "mastra_auth/hmac.h"
 
 typedef struct evp_pkey_st EVP_PKEY;
 
@@ -30,6 +31,7 @@ struct PublicKey {
     unsigned allowed = 0;               // bit set of algorithms this key may verify
     EvpPkeyPtr pkey;                    // RSA, EC, Ed25519
     std::string secret;                 // oct keys only
+    std::shared_ptr<const HmacKey> hmac;  // oct keys in a KeySet: the prepared secret
 
     PublicKey() = default;
     PublicKey(PublicKey &&) noexcept = default;

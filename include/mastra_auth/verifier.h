@@ -16,10 +16,13 @@
 
 namespace mastra_auth {
 
+// Whether a token's signature must be checked, or was checked before by the
+// same verifier against keys that still hold (a verified-token cache hit).
+enum class Signature { Check, KnownGood };
+
 class JwsVerifier {
 public:
-    JwsVerifier(unsigned algorithms, ClaimPolicy policy)
-        : algorithms_(algorithms), policy_(std::move(policy)) {}
+    JwsVerifier(unsigned algorithms, ClaimPolicy policy);
 
     // Parse, algorithm pinning, key selection, signature, then claims
     // (signature first: nothing in an unsigned payload is looked at).
@@ -30,12 +33,22 @@ public:
     // configured secret has no kid to match).
     // Several sets are united (mastra_auth_jwks_uri and _file repeated):
     // each keeps its own kids, UnknownKey means no set knows the kid.
+    // With Signature::KnownGood the keys are not looked at: everything else
+    // (parse, algorithm pinning, claims at now) is checked as usual.
     Status verify(std::string_view token, std::int64_t now, const std::vector<const KeySet *> &sets,
-                  bool ignore_kid, Identity &identity) const noexcept;
+                  bool ignore_kid, Identity &identity,
+                  Signature signature = Signature::Check) const noexcept;
+
+    // The key of a token in a verified-token cache: SHA-256 over a random
+    // value drawn when this verifier was made, then the whole token.  A
+    // result kept for one verifier (its algorithms, issuers, audiences and
+    // keys) never answers for another, nor after a reload.
+    void cache_key(std::string_view token, unsigned char out[32]) const noexcept;
 
 private:
     unsigned algorithms_;
     ClaimPolicy policy_;
+    unsigned char scope_[16];
 };
 
 // The jwt provider (MastraJwtAuth): one shared secret for HS256/384/512.
@@ -45,8 +58,12 @@ public:
     HmacVerifier(const HmacVerifier &) = delete;
     HmacVerifier &operator=(const HmacVerifier &) = delete;
 
-    Status verify(std::string_view token, std::int64_t now, Identity &identity) const noexcept {
-        return verifier_.verify(token, now, {&keys_}, /*ignore_kid=*/true, identity);
+    Status verify(std::string_view token, std::int64_t now, Identity &identity,
+                  Signature signature = Signature::Check) const noexcept {
+        return verifier_.verify(token, now, {&keys_}, /*ignore_kid=*/true, identity, signature);
+    }
+    void cache_key(std::string_view token, unsigned char out[32]) const noexcept {
+        verifier_.cache_key(token, out);
     }
 
 private:

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "mastra_auth/algorithm.h"
@@ -15,6 +16,7 @@
 #include "mastra_auth/condition.h"
 #include "mastra_auth/fetch.h"
 #include "mastra_auth/forward.h"
+#include "mastra_auth/hmac.h"
 #include "mastra_auth/identity.h"
 #include "mastra_auth/jwk.h"
 #include "mastra_auth/pattern.h"
@@ -144,14 +146,37 @@ ma_status_t ma_verify(const ma_verifier_t *verifier, ma_str_t token, int64_t now
     }
 }
 
+ma_status_t ma_verify_known(const ma_verifier_t *verifier, ma_str_t token, int64_t now,
+                            ma_identity_t **identity) {
+    try {
+        *identity = new ma_identity_s{};
+        return to_c(verifier->verifier.verify(view(token), now, (*identity)->identity,
+                                              Signature::KnownGood));
+    } catch (...) {
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+void ma_verifier_cache_key(const ma_verifier_t *verifier, ma_str_t token, unsigned char out[32]) {
+    verifier->verifier.cache_key(view(token), out);
+}
+
 void ma_identity_free(ma_identity_t *identity) { delete identity; }
+
+int64_t ma_identity_valid_until(const ma_identity_t *id) { return id->identity.valid_until; }
 
 ma_str_t ma_identity_alg(const ma_identity_t *id) { return str(id->identity.alg); }
 ma_str_t ma_identity_kid(const ma_identity_t *id) { return str(id->identity.kid); }
 ma_str_t ma_identity_iss(const ma_identity_t *id) { return str(id->identity.iss); }
 ma_str_t ma_identity_user(const ma_identity_t *id) { return str(id->identity.user); }
 ma_str_t ma_identity_email(const ma_identity_t *id) { return str(id->identity.email); }
-ma_str_t ma_identity_payload(const ma_identity_t *id) { return str(id->identity.payload_text); }
+ma_str_t ma_identity_payload(const ma_identity_t *id) {
+    try {
+        return str(id->identity.claims_text());
+    } catch (...) {
+        return str({});
+    }
+}
 
 ma_str_t ma_identity_claim_text(ma_identity_t *id, ma_str_t name) {
     try {
@@ -267,6 +292,21 @@ ma_status_t ma_jws_verify(const ma_jws_verifier_t *verifier, ma_str_t token, int
     }
 }
 
+ma_status_t ma_jws_verify_known(const ma_jws_verifier_t *verifier, ma_str_t token, int64_t now,
+                                ma_identity_t **identity) {
+    try {
+        *identity = new ma_identity_s{};
+        return to_c(verifier->verifier.verify(view(token), now, {}, /*ignore_kid=*/false,
+                                              (*identity)->identity, Signature::KnownGood));
+    } catch (...) {
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+void ma_jws_cache_key(const ma_jws_verifier_t *verifier, ma_str_t token, unsigned char out[32]) {
+    verifier->verifier.cache_key(view(token), out);
+}
+
 int ma_fetch_global_init(void) { return fetch_global_init() ? 0 : -1; }
 
 ma_fetch_t *ma_fetch_run(ma_str_t url, ma_str_t ca_file, long timeout_ms, ma_str_t discovery_issuer) {
@@ -372,7 +412,11 @@ ma_status_t ma_ba_session(ma_str_t body, int64_t now, ma_identity_t **identity, 
 }
 
 void ma_sha256(ma_str_t in, unsigned char out[32]) {
-    SHA256(reinterpret_cast<const unsigned char *>(in.data), in.len, out);
+    // With the digest fetched once (SHA256() looks it up on every call);
+    // one-shot SHA256() stays the fallback should EVP_Digest fail.
+    unsigned int len = 0;
+    if (EVP_Digest(in.data, in.len, out, &len, sha2_digest(Algorithm::HS256), nullptr) != 1 || len != 32)
+        SHA256(reinterpret_cast<const unsigned char *>(in.data), in.len, out);
 }
 
 int ma_op_parse(ma_str_t text, ma_op_t *op) {
@@ -408,7 +452,11 @@ void ma_condition_free(ma_condition_t *condition) { delete condition; }
 int ma_condition_eval(const ma_condition_t *condition, const ma_identity_t *identity,
                       ma_str_t value) {
     try {
-        return condition->condition->eval(identity->identity.payload, view(value)) ? 1 : 0;
+        // No claims document (none verified, or out of memory building it):
+        // no condition holds, not even a negative one.
+        const nlohmann::json &claims = identity->identity.claims();
+        if (!claims.is_object()) return 0;
+        return condition->condition->eval(claims, view(value)) ? 1 : 0;
     } catch (...) {
         return 0;   // fail closed
     }

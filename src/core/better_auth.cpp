@@ -67,8 +67,7 @@ void fill_identity(const nlohmann::json &session, Identity &identity) {
     auto email = user.find("email");
     if (email != user.end() && email->is_string())
         identity.email = header_safe(email->get_ref<const std::string &>());
-    identity.payload = session;
-    identity.payload_text = session.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    identity.set_claims(session);
 }
 
 bool is_live_session(const nlohmann::json &session) {

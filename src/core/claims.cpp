@@ -1,6 +1,7 @@
 #include "mastra_auth/claims.h"
 
 #include <cmath>
+#include <limits>
 
 namespace mastra_auth {
 
@@ -14,25 +15,42 @@ enum class TimeClaim { Absent, Valid, Invalid };
 
 // RFC 7519 section 2: a NumericDate is a JSON number (fractions allowed);
 // strings, booleans, null, arrays and negative or huge numbers are refused.
-TimeClaim read_time(const nlohmann::json &payload, const char *name, double &out) {
-    auto it = payload.find(name);
-    if (it == payload.end()) return TimeClaim::Absent;
-    if (!it->is_number()) return TimeClaim::Invalid;
-    double v = it->get<double>();
+TimeClaim read_time(const JsonObjectScan &payload, std::string_view name, double &out) {
+    const JsonMember *member = payload.find(name);
+    if (member == nullptr) return TimeClaim::Absent;
+    double v = 0;
+    if (member->kind != JsonKind::Number || !json_number_value(member->value, v))
+        return TimeClaim::Invalid;
     if (!std::isfinite(v) || v < 0 || v > kMaxNumericDate) return TimeClaim::Invalid;
     out = v;
     return TimeClaim::Valid;
 }
 
-bool is_string_or_absent(const nlohmann::json &payload, const char *name) {
-    auto it = payload.find(name);
-    return it == payload.end() || it->is_string();
+// A string claim's text; Absent when missing, Invalid when not a string.
+TimeClaim read_string(const JsonObjectScan &payload, std::string_view name, std::string &out) {
+    const JsonMember *member = payload.find(name);
+    if (member == nullptr) return TimeClaim::Absent;
+    if (member->kind != JsonKind::String || !json_string_value(member->value, out))
+        return TimeClaim::Invalid;
+    return TimeClaim::Valid;
+}
+
+bool has_control_byte(std::string_view s) {
+    for (char c : s)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+    return false;
+}
+
+bool one_of(std::string_view value, const std::vector<std::string> &allowed) {
+    for (const auto &a : allowed)
+        if (value == a) return true;
+    return false;
 }
 
 }  // namespace
 
-Status check_claims(const nlohmann::json &payload, const ClaimPolicy &policy,
-                    std::int64_t now) noexcept {
+Status check_claims(const JsonObjectScan &payload, const ClaimPolicy &policy, std::int64_t now,
+                    std::int64_t *valid_until) noexcept {
     try {
         const double t = static_cast<double>(now);
         const double leeway = static_cast<double>(policy.leeway);
@@ -45,22 +63,33 @@ Status check_claims(const nlohmann::json &payload, const ClaimPolicy &policy,
             has_iat == TimeClaim::Invalid)
             return Status::TokenMalformed;
 
-        if (!is_string_or_absent(payload, "sub") || !is_string_or_absent(payload, "iss"))
+        std::string sub, iss;
+        TimeClaim has_sub = read_string(payload, "sub", sub);
+        TimeClaim has_iss = read_string(payload, "iss", iss);
+        if (has_sub == TimeClaim::Invalid || has_iss == TimeClaim::Invalid)
             return Status::TokenMalformed;
 
         // A subject with control bytes names nobody sane, and would be one
         // step from a forged upstream header: refused.
-        auto sub = payload.find("sub");
-        if (sub != payload.end()) {
-            for (char c : sub->get_ref<const std::string &>())
-                if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return Status::TokenMalformed;
-        }
+        if (has_control_byte(sub)) return Status::TokenMalformed;
 
-        auto aud = payload.find("aud");
-        if (aud != payload.end() && !aud->is_string()) {
-            if (!aud->is_array()) return Status::TokenMalformed;
-            for (const auto &member : *aud)
-                if (!member.is_string()) return Status::TokenMalformed;
+        // aud: a string or an array of strings.
+        std::vector<std::string> audiences;
+        const JsonMember *aud = payload.find("aud");
+        if (aud != nullptr) {
+            if (aud->kind == JsonKind::String) {
+                audiences.emplace_back();
+                if (!json_string_value(aud->value, audiences.back())) return Status::TokenMalformed;
+            } else if (aud->kind == JsonKind::Array) {
+                for (const JsonElement &element : json_array_elements(aud->value)) {
+                    if (element.kind != JsonKind::String) return Status::TokenMalformed;
+                    audiences.emplace_back();
+                    if (!json_string_value(element.value, audiences.back()))
+                        return Status::TokenMalformed;
+                }
+            } else {
+                return Status::TokenMalformed;
+            }
         }
 
         // exp: the token is valid strictly before exp (RFC 7519 section 4.1.4).
@@ -70,29 +99,22 @@ Status check_claims(const nlohmann::json &payload, const ClaimPolicy &policy,
         if (has_iat == TimeClaim::Valid && iat > t + leeway) return Status::TokenNotYetValid;
 
         if (!policy.issuers.empty()) {
-            auto iss = payload.find("iss");
-            if (iss == payload.end()) return Status::IssuerMismatch;
-            const auto &value = iss->get_ref<const std::string &>();
-            bool found = false;
-            for (const auto &issuer : policy.issuers) found = found || value == issuer;
-            if (!found) return Status::IssuerMismatch;
+            if (has_iss != TimeClaim::Valid || !one_of(iss, policy.issuers))
+                return Status::IssuerMismatch;
         }
 
         if (!policy.audiences.empty()) {
-            if (aud == payload.end()) return Status::AudienceMismatch;
             bool found = false;
-            auto matches = [&](const std::string &value) {
-                for (const auto &audience : policy.audiences)
-                    if (value == audience) return true;
-                return false;
-            };
-            if (aud->is_string()) {
-                found = matches(aud->get_ref<const std::string &>());
-            } else {
-                for (const auto &member : *aud)   // [] never matches
-                    found = found || matches(member.get_ref<const std::string &>());
-            }
+            for (const auto &value : audiences)   // [] never matches
+                found = found || one_of(value, policy.audiences);
             if (!found) return Status::AudienceMismatch;
+        }
+
+        if (valid_until != nullptr) {
+            // now < exp + leeway holds exactly while now < ceil(exp + leeway).
+            *valid_until = has_exp == TimeClaim::Valid
+                               ? static_cast<std::int64_t>(std::ceil(exp + leeway))
+                               : std::numeric_limits<std::int64_t>::max();
         }
         return Status::Ok;
     } catch (...) {

@@ -12,20 +12,21 @@ Forwarder::~Forwarder() {
 }
 
 std::string Forwarder::mint(const Identity &identity, std::int64_t now) const {
-    if (!identity.payload.is_object()) return {};
+    const nlohmann::json &payload = identity.claims();
+    if (!payload.is_object()) return {};
 
     nlohmann::json claims = nlohmann::json::object();
     // The listed claims first, so that the registered ones below win.
     for (const auto &name : claims_) {
-        auto it = identity.payload.find(name);
-        if (it != identity.payload.end()) claims[name] = *it;
+        auto it = payload.find(name);
+        if (it != payload.end()) claims[name] = *it;
     }
     // The raw values, not the header-safe variable texts: this is JSON.
-    auto sub = identity.payload.find("sub");
-    if (sub != identity.payload.end() && sub->is_string()) claims["sub"] = *sub;
+    auto sub = payload.find("sub");
+    if (sub != payload.end() && sub->is_string()) claims["sub"] = *sub;
     else if (!identity.user.empty()) claims["sub"] = identity.user;
-    auto email = identity.payload.find("email");
-    if (email != identity.payload.end() && email->is_string()) claims["email"] = *email;
+    auto email = payload.find("email");
+    if (email != payload.end() && email->is_string()) claims["email"] = *email;
     else if (!identity.email.empty()) claims["email"] = identity.email;
     claims["iss"] = kForwardIssuer;
     claims["iat"] = now;

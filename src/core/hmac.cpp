@@ -1,28 +1,60 @@
 #include "mastra_auth/hmac.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 namespace mastra_auth {
 
 namespace {
 
-const EVP_MD *digest_of(Algorithm alg) {
+// Index of an HS algorithm in HmacKey's states, or -1.
+int hmac_index(Algorithm alg) {
     switch (alg) {
-    case Algorithm::HS256: return EVP_sha256();
-    case Algorithm::HS384: return EVP_sha384();
-    case Algorithm::HS512: return EVP_sha512();
-    default: return nullptr;   // not an HMAC algorithm
+    case Algorithm::HS256: return 0;
+    case Algorithm::HS384: return 1;
+    case Algorithm::HS512: return 2;
+    default: return -1;
     }
+}
+
+const char *digest_name(Algorithm alg) {
+    switch (alg) {
+    case Algorithm::HS256: case Algorithm::RS256: case Algorithm::PS256: case Algorithm::ES256:
+        return "SHA256";
+    case Algorithm::HS384: case Algorithm::RS384: case Algorithm::PS384: case Algorithm::ES384:
+        return "SHA384";
+    case Algorithm::HS512: case Algorithm::RS512: case Algorithm::PS512: case Algorithm::ES512:
+        return "SHA512";
+    default:
+        return nullptr;
+    }
+}
+
+bool tag_matches(const unsigned char *mac, std::size_t mac_len, std::string_view signature) {
+    return mac_len == signature.size() && CRYPTO_memcmp(mac, signature.data(), mac_len) == 0;
 }
 
 }  // namespace
 
+const EVP_MD *sha2_digest(Algorithm alg) noexcept {
+    // Fetched once, kept for the life of the process (static initialisation
+    // is thread-safe).
+    static EVP_MD *const digests[3] = {EVP_MD_fetch(nullptr, "SHA256", nullptr),
+                                       EVP_MD_fetch(nullptr, "SHA384", nullptr),
+                                       EVP_MD_fetch(nullptr, "SHA512", nullptr)};
+    const char *name = digest_name(alg);
+    if (name == nullptr) return nullptr;
+    const std::string_view bits(name + 3);   // "256", "384", "512"
+    return digests[bits == "256" ? 0 : bits == "384" ? 1 : 2];
+}
+
 std::string hmac_sign(Algorithm alg, std::string_view key, std::string_view input) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    const EVP_MD *md = digest_of(alg);
+    const EVP_MD *md = hmac_index(alg) < 0 ? nullptr : sha2_digest(alg);
     if (md == nullptr || key.empty()) return {};
     if (HMAC(md, key.data(), static_cast<int>(key.size()),
              reinterpret_cast<const unsigned char *>(input.data()), input.size(), mac, &len) == nullptr)
@@ -50,6 +82,80 @@ bool hmac_verify(Algorithm alg, std::string_view key, std::string_view input,
     } catch (...) {
         return false;
     }
+}
+
+std::shared_ptr<const HmacKey> HmacKey::prepare(std::string_view key, unsigned algorithms) noexcept {
+    if (key.empty()) return nullptr;
+    try {
+        std::shared_ptr<HmacKey> prepared(new HmacKey());
+        EVP_MAC *mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+        if (mac == nullptr) return nullptr;
+        bool ok = true;
+        for (Algorithm alg : {Algorithm::HS256, Algorithm::HS384, Algorithm::HS512}) {
+            if ((algorithms & bit_of(alg)) == 0) continue;
+            State &state = prepared->states_[hmac_index(alg)];
+            OSSL_PARAM params[] = {
+                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 const_cast<char *>(digest_name(alg)), 0),
+                OSSL_PARAM_construct_end()};
+            state.keyed = EVP_MAC_CTX_new(mac);
+            ok = state.keyed != nullptr &&
+                 EVP_MAC_init(state.keyed, reinterpret_cast<const unsigned char *>(key.data()),
+                              key.size(), params) == 1;
+            if (ok) {
+                state.work = EVP_MAC_CTX_dup(state.keyed);
+                ok = state.work != nullptr;
+            }
+            if (!ok) break;
+        }
+        EVP_MAC_free(mac);
+        return ok ? prepared : nullptr;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+HmacKey::~HmacKey() {
+    // EVP_MAC_CTX_free cleanses the key material it holds.
+    for (State &state : states_) {
+        EVP_MAC_CTX_free(state.work);
+        EVP_MAC_CTX_free(state.keyed);
+    }
+}
+
+bool HmacKey::verify(Algorithm alg, std::string_view input, std::string_view signature) const noexcept {
+    const int index = hmac_index(alg);
+    if (index < 0) return false;
+    const State &state = states_[index];
+    // Not prepared for this algorithm: the key does not allow it.
+    if (state.keyed == nullptr) return false;
+    // The same refusals as hmac_verify, before any work.
+    if (signature.size() != hmac_length(alg)) return false;
+
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    std::size_t mac_len = 0;
+    auto compute = [&](EVP_MAC_CTX *ctx, bool reinit) {
+        // Re-initialising without a key restarts from the kept inner state.
+        return (!reinit || EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1) &&
+               EVP_MAC_update(ctx, reinterpret_cast<const unsigned char *>(input.data()), input.size()) ==
+                   1 &&
+               EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac)) == 1;
+    };
+
+    bool computed = false;
+    std::unique_lock<std::mutex> lock(state.busy, std::try_to_lock);
+    if (lock.owns_lock()) {
+        computed = compute(state.work, /*reinit=*/true);
+        lock.unlock();
+    } else {
+        EVP_MAC_CTX *copy = EVP_MAC_CTX_dup(state.keyed);
+        if (copy == nullptr) return false;
+        computed = compute(copy, /*reinit=*/false);
+        EVP_MAC_CTX_free(copy);
+    }
+    const bool equal = computed && tag_matches(mac, mac_len, signature);
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return equal;
 }
 
 }  // namespace mastra_auth

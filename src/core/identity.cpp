@@ -4,12 +4,55 @@
 
 namespace mastra_auth {
 
+void Identity::set_claims_text(std::string text) {
+    source_ = std::move(text);
+    state_ = State::Text;
+    parsed_ = false;
+    rendered_text_ = false;
+}
+
+void Identity::set_claims(nlohmann::json claims) {
+    claims_ = std::move(claims);
+    source_.clear();
+    state_ = State::Document;
+    parsed_ = true;
+    rendered_text_ = false;
+}
+
+const nlohmann::json &Identity::claims() const {
+    if (!parsed_) {
+        parsed_ = true;
+        // The text passed the strict scan before it was set here; this parse
+        // (without its callbacks) accepts all the scan accepts.
+        claims_ = nlohmann::json::parse(source_, nullptr, /*allow_exceptions=*/false);
+        if (!claims_.is_object()) claims_ = nullptr;
+    }
+    return claims_;
+}
+
+const std::string &Identity::claims_text() const {
+    if (!rendered_text_) {
+        rendered_text_ = true;
+        claims_text_.clear();
+        const nlohmann::json &doc = claims();
+        if (doc.is_object()) {
+            claims_text_ = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            // JSON escapes every control byte but DEL; a header value may not hold it.
+            for (std::size_t at = claims_text_.find('\x7f'); at != std::string::npos;
+                 at = claims_text_.find('\x7f', at))
+                claims_text_.replace(at, 1, "\\u007f");
+        }
+    }
+    return claims_text_;
+}
+
 const nlohmann::json *Identity::find_claim(std::string_view name) const noexcept {
-    if (!payload.is_object()) return nullptr;
     try {
-        auto exact = payload.find(std::string(name));
-        if (exact != payload.end()) return &*exact;
-        for (auto it = payload.begin(); it != payload.end(); ++it) {
+        const nlohmann::json &doc = claims();
+        if (!doc.is_object()) return nullptr;
+        auto exact = doc.find(std::string(name));
+        if (exact != doc.end()) return &*exact;
+        for (auto it = doc.begin(); it != doc.end(); ++it) {
             const std::string &key = it.key();
             if (key.size() == name.size() &&
                 strncasecmp(key.data(), name.data(), name.size()) == 0)

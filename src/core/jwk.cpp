@@ -400,6 +400,7 @@ bool KeySet::parse(std::string_view text, KeySource source, KeySet &out, std::st
             PublicKey key;
             std::string reason;
             if (parse_jwk(member, source, key, reason)) {
+                prepare(key);
                 set.keys_.push_back(std::move(key));
             } else {
                 std::string kid;
@@ -418,7 +419,13 @@ bool KeySet::parse(std::string_view text, KeySource source, KeySet &out, std::st
     }
 }
 
+void KeySet::prepare(PublicKey &key) {
+    if (key.family == KeyFamily::Oct && !key.hmac)
+        key.hmac = HmacKey::prepare(key.secret, key.allowed & kHmacAlgorithms);
+}
+
 void KeySet::add(PublicKey key) {
+    prepare(key);
     keys_.push_back(std::move(key));
     mark_duplicates();
 }

@@ -1,7 +1,6 @@
 #include "mastra_auth/jwt.h"
 
 #include "mastra_auth/base64url.h"
-#include "mastra_auth/json_strict.h"
 
 namespace mastra_auth {
 
@@ -31,33 +30,31 @@ Status parse_jwt(std::string_view token, Jwt &out) noexcept {
         if (header_part.empty() || payload_part.empty() || signature_part.empty())
             return Status::TokenMalformed;
 
-        std::string header_text, payload_text;
-        if (!base64url_decode(header_part, header_text) ||
-            !base64url_decode(payload_part, payload_text) ||
+        if (!base64url_decode(header_part, out.header_text) ||
+            !base64url_decode(payload_part, out.payload_text) ||
             !base64url_decode(signature_part, out.signature))
             return Status::TokenMalformed;
 
-        if (!parse_json_object(header_text, out.header)) return Status::TokenMalformed;
+        if (!out.header.scan(out.header_text)) return Status::TokenMalformed;
 
         for (std::string_view member : kRefusedHeaderMembers)
-            if (out.header.contains(member)) return Status::TokenMalformed;
+            if (out.header.find(member) != nullptr) return Status::TokenMalformed;
 
-        auto alg = out.header.find("alg");
-        if (alg == out.header.end() || !alg->is_string()) return Status::TokenMalformed;
-        out.alg = alg->get<std::string>();
+        const JsonMember *alg = out.header.find("alg");
+        if (alg == nullptr || alg->kind != JsonKind::String || !json_string_value(alg->value, out.alg))
+            return Status::TokenMalformed;
 
         out.kid.clear();
-        auto kid = out.header.find("kid");
-        if (kid != out.header.end()) {
-            if (!kid->is_string()) return Status::TokenMalformed;
-            out.kid = kid->get<std::string>();
+        if (const JsonMember *kid = out.header.find("kid")) {
+            if (kid->kind != JsonKind::String || !json_string_value(kid->value, out.kid))
+                return Status::TokenMalformed;
             if (out.kid.size() > kMaxKidLength) return Status::TokenMalformed;
         }
 
-        // The payload is parsed now (a token whose payload is not an object is
-        // malformed whatever its signature), but callers look at it only after
-        // the signature verified.
-        if (!parse_json_object(payload_text, out.payload)) return Status::TokenMalformed;
+        // The payload is scanned now (a token whose payload is not an object
+        // is malformed whatever its signature), but callers look at it only
+        // after the signature verified.
+        if (!out.payload.scan(out.payload_text)) return Status::TokenMalformed;
 
         out.signing_input = token.substr(0, second);
         return Status::Ok;

@@ -18,12 +18,8 @@ PublicKey::~PublicKey() {
 namespace {
 
 const EVP_MD *digest_of(Algorithm alg) {
-    switch (alg) {
-    case Algorithm::RS256: case Algorithm::PS256: case Algorithm::ES256: return EVP_sha256();
-    case Algorithm::RS384: case Algorithm::PS384: case Algorithm::ES384: return EVP_sha384();
-    case Algorithm::RS512: case Algorithm::PS512: case Algorithm::ES512: return EVP_sha512();
-    default: return nullptr;   // HS* go through hmac.cpp; EdDSA hashes itself
-    }
+    // HS* go through hmac.cpp; EdDSA hashes itself
+    return family_of(alg) == KeyFamily::Oct ? nullptr : sha2_digest(alg);
 }
 
 // Size of one ECDSA coordinate for the ES algorithms (RFC 7518 3.4).
@@ -105,6 +101,7 @@ bool verify_signature(Algorithm alg, const PublicKey &key, std::string_view inpu
 
         switch (key.family) {
         case KeyFamily::Oct:
+            if (key.hmac) return key.hmac->verify(alg, input, signature);
             return hmac_verify(alg, key.secret, input, signature);
 
         case KeyFamily::Rsa:

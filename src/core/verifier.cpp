@@ -4,7 +4,38 @@
 #include "mastra_auth/jwt.h"
 #include "mastra_auth/public_key.h"
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <cstring>
+
 namespace mastra_auth {
+
+namespace {
+
+// Keys are looked up per set: the cache key is (set, kid), never the
+// kid alone (RFC 8725 3.8).
+Status check_signature(Algorithm alg, const Jwt &jwt, const std::vector<const KeySet *> &sets,
+                       bool ignore_kid) {
+    std::string_view kid = ignore_kid ? std::string_view() : std::string_view(jwt.kid);
+    std::vector<const PublicKey *> candidates;
+    bool any_set_knows_kid = false;
+    for (const KeySet *set : sets) {
+        bool kid_known = false;
+        for (const PublicKey *key : set->candidates(kid, alg, kid_known)) candidates.push_back(key);
+        any_set_knows_kid = any_set_knows_kid || kid_known;
+    }
+    if (!any_set_knows_kid) return Status::UnknownKey;
+    // Keys exist for this kid (or none was asked) but none may verify
+    // this algorithm: the HS256-with-an-RSA-key forgery ends here.
+    if (candidates.empty()) return Status::AlgorithmNotAllowed;
+
+    for (const PublicKey *key : candidates)
+        if (verify_signature(alg, *key, jwt.signing_input, jwt.signature)) return Status::Ok;
+    return Status::BadSignature;
+}
+
+}  // namespace
 
 HmacVerifier::HmacVerifier(std::string secret, unsigned algorithms, ClaimPolicy policy)
     : verifier_(algorithms & kHmacAlgorithms, std::move(policy)) {
@@ -15,9 +46,34 @@ HmacVerifier::HmacVerifier(std::string secret, unsigned algorithms, ClaimPolicy 
     keys_.add(std::move(key));
 }
 
+JwsVerifier::JwsVerifier(unsigned algorithms, ClaimPolicy policy)
+    : algorithms_(algorithms), policy_(std::move(policy)) {
+    // Should the generator fail, the scope still differs per verifier by
+    // its address, and stays unpredictable enough for a cache that is
+    // consulted only by tokens that verified under this very verifier.
+    if (RAND_bytes(scope_, sizeof(scope_)) != 1) {
+        const void *self = this;
+        std::memset(scope_, 0, sizeof(scope_));
+        std::memcpy(scope_, &self, sizeof(self));
+    }
+}
+
+void JwsVerifier::cache_key(std::string_view token, unsigned char out[32]) const noexcept {
+    unsigned int len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, sha2_digest(Algorithm::HS256), nullptr) == 1 &&
+              EVP_DigestUpdate(ctx, scope_, sizeof(scope_)) == 1 &&
+              EVP_DigestUpdate(ctx, token.data(), token.size()) == 1 &&
+              EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == 32;
+    EVP_MD_CTX_free(ctx);
+    // A key no token maps to (all 0xff) rather than a half-written one; the
+    // cache then finds nothing or stores under a key nobody looks up twice.
+    if (!ok) std::memset(out, 0xff, 32);
+}
+
 Status JwsVerifier::verify(std::string_view token, std::int64_t now,
                            const std::vector<const KeySet *> &sets, bool ignore_kid,
-                           Identity &identity) const noexcept {
+                           Identity &identity, Signature signature) const noexcept {
     try {
         Jwt jwt;
         Status status = parse_jwt(token, jwt);
@@ -26,9 +82,10 @@ Status JwsVerifier::verify(std::string_view token, std::int64_t now,
         // Unverified values, kept only for the log line, made safe for it.
         identity.alg = log_safe(jwt.alg);
         identity.kid = log_safe(jwt.kid);
-        auto iss = jwt.payload.find("iss");
-        if (iss != jwt.payload.end() && iss->is_string())
-            identity.iss = log_safe(iss->get_ref<const std::string &>());
+        if (const JsonMember *iss = jwt.payload.find("iss"); iss && iss->kind == JsonKind::String) {
+            std::string text;
+            if (json_string_value(iss->value, text)) identity.iss = log_safe(text);
+        }
 
         // The algorithm is pinned by the configuration, never taken on the
         // token's word: "none" and anything not allowed here stop now.
@@ -36,47 +93,24 @@ Status JwsVerifier::verify(std::string_view token, std::int64_t now,
         if (!algorithm_from_name(jwt.alg, alg) || (algorithms_ & bit_of(alg)) == 0)
             return Status::AlgorithmNotAllowed;
 
-        // Keys are looked up per set: the cache key is (set, kid), never the
-        // kid alone (RFC 8725 3.8).
-        std::string_view kid = ignore_kid ? std::string_view() : std::string_view(jwt.kid);
-        std::vector<const PublicKey *> candidates;
-        bool any_set_knows_kid = false;
-        for (const KeySet *set : sets) {
-            bool kid_known = false;
-            for (const PublicKey *key : set->candidates(kid, alg, kid_known)) candidates.push_back(key);
-            any_set_knows_kid = any_set_knows_kid || kid_known;
+        if (signature == Signature::Check) {
+            Status checked = check_signature(alg, jwt, sets, ignore_kid);
+            if (checked != Status::Ok) return checked;
         }
-        if (!any_set_knows_kid) return Status::UnknownKey;
-        // Keys exist for this kid (or none was asked) but none may verify
-        // this algorithm: the HS256-with-an-RSA-key forgery ends here.
-        if (candidates.empty()) return Status::AlgorithmNotAllowed;
 
-        bool verified = false;
-        for (const PublicKey *key : candidates) {
-            if (verify_signature(alg, *key, jwt.signing_input, jwt.signature)) {
-                verified = true;
-                break;
-            }
-        }
-        if (!verified) return Status::BadSignature;
-
-        status = check_claims(jwt.payload, policy_, now);
+        status = check_claims(jwt.payload, policy_, now, &identity.valid_until);
         if (status != Status::Ok) return status;
 
         // What goes into variables (and so into upstream headers) is made
         // header-safe; JSON escapes every control byte but DEL.
-        auto sub = jwt.payload.find("sub");
-        if (sub != jwt.payload.end() && sub->is_string())
-            identity.user = header_safe(sub->get_ref<const std::string &>());
-        auto email = jwt.payload.find("email");
-        if (email != jwt.payload.end() && email->is_string())
-            identity.email = header_safe(email->get_ref<const std::string &>());
-        identity.payload_text =
-            jwt.payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        for (std::size_t at = identity.payload_text.find('\x7f'); at != std::string::npos;
-             at = identity.payload_text.find('\x7f', at))
-            identity.payload_text.replace(at, 1, "\\u007f");
-        identity.payload = std::move(jwt.payload);
+        std::string text;
+        if (const JsonMember *sub = jwt.payload.find("sub"); sub && sub->kind == JsonKind::String &&
+                                                              json_string_value(sub->value, text))
+            identity.user = header_safe(text);
+        if (const JsonMember *email = jwt.payload.find("email");
+            email && email->kind == JsonKind::String && json_string_value(email->value, text))
+            identity.email = header_safe(text);
+        identity.set_claims_text(std::move(jwt.payload_text));
         return Status::Ok;
     } catch (...) {
         return Status::InternalError;

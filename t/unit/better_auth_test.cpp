@@ -83,10 +83,10 @@ TEST(BetterAuthSessionData, AnswersForItsOwnSessionWithoutTheToken) {
     EXPECT_EQ(identity.user, "u1");
     EXPECT_EQ(identity.email, "a@example.com");
     EXPECT_EQ(expires, kNow + 300);
-    EXPECT_TRUE(identity.payload["user"]["emailVerified"].get<bool>());
+    EXPECT_TRUE(identity.claims()["user"]["emailVerified"].get<bool>());
     // the session token is itself a credential: never in the identity
-    EXPECT_FALSE(identity.payload["session"].contains("token"));
-    EXPECT_EQ(identity.payload_text.find("tok123"), std::string::npos);
+    EXPECT_FALSE(identity.claims()["session"].contains("token"));
+    EXPECT_EQ(identity.claims_text().find("tok123"), std::string::npos);
 }
 
 TEST(BetterAuthSessionData, RefusesTamperingExpiryAndAnotherSession) {
@@ -123,7 +123,7 @@ TEST(BetterAuthSession, ReadsGetSessionAnswers) {
     ASSERT_EQ(better_auth_session(live, kNow, identity, expires), Status::Ok);
     EXPECT_EQ(identity.user, "u1");
     EXPECT_EQ(expires, 1'801'440'000);   // 2027-02-01T00:00:00Z
-    EXPECT_EQ(identity.payload_text.find("tok123"), std::string::npos);
+    EXPECT_EQ(identity.claims_text().find("tok123"), std::string::npos);
 
     Identity other;
     EXPECT_EQ(better_auth_session("null", kNow, other, expires), Status::SessionInvalid);
@@ -147,8 +147,8 @@ TEST(Forwarder, MintsAnHs256TokenThatMastraJwtAuthWouldAccept) {
     const std::string secret = "forward-secret-forward-secret-0123";
     Forwarder forwarder(secret, 60, {"role", "absent"});
     Identity identity;
-    identity.payload = nlohmann::json::parse(
-        R"({"sub":"u1","email":"a@example.com","role":"admin","iss":"https://idp/","exp":1})");
+    identity.set_claims(nlohmann::json::parse(
+        R"({"sub":"u1","email":"a@example.com","role":"admin","iss":"https://idp/","exp":1})"));
     std::string token = forwarder.mint(identity, kNow);
     ASSERT_FALSE(token.empty());
 
@@ -157,9 +157,9 @@ TEST(Forwarder, MintsAnHs256TokenThatMastraJwtAuthWouldAccept) {
     ASSERT_EQ(verifier.verify(token, kNow + 59, seen), Status::Ok);
     EXPECT_EQ(seen.user, "u1");
     EXPECT_EQ(seen.email, "a@example.com");
-    EXPECT_EQ(seen.payload["role"], "admin");
-    EXPECT_FALSE(seen.payload.contains("absent"));
-    EXPECT_EQ(seen.payload["exp"], kNow + 60);
+    EXPECT_EQ(seen.claims()["role"], "admin");
+    EXPECT_FALSE(seen.claims().contains("absent"));
+    EXPECT_EQ(seen.claims()["exp"], kNow + 60);
 
     Identity late;
     EXPECT_EQ(verifier.verify(token, kNow + 60, late), Status::TokenExpired);

@@ -43,9 +43,11 @@ TEST(JwtParse, WellFormedTokenIsSplitAndDecoded) {
     ASSERT_EQ(parse_jwt(token, jwt), Status::Ok);
     EXPECT_EQ(jwt.alg, "HS256");
     EXPECT_EQ(jwt.kid, "key-1");
-    EXPECT_EQ(jwt.header["kid"], "key-1");
-    EXPECT_EQ(jwt.payload["sub"], "user-1");
-    EXPECT_EQ(jwt.payload["exp"], 2000000000);
+    ASSERT_NE(jwt.header.find("kid"), nullptr);
+    EXPECT_EQ(jwt.header.find("kid")->value, "\"key-1\"");
+    ASSERT_NE(jwt.payload.find("sub"), nullptr);
+    EXPECT_EQ(jwt.payload.find("sub")->value, "\"user-1\"");
+    EXPECT_EQ(jwt.payload.find("exp")->value, "2000000000");
     EXPECT_EQ(jwt.signature, signature);
     // The signing input is the received bytes, a view into the token (RFC 7515 5.2).
     const std::string expected_input = b64(header) + "." + b64(kPayload);

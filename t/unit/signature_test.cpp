@@ -234,7 +234,7 @@ TEST(KnownAnswers, Rfc7515A3Es256) {
     mastra_auth::JwsVerifier verifier(bit_of(Algorithm::ES256), {});
     mastra_auth::Identity identity;
     EXPECT_EQ(verifier.verify(kRfc7515A3Jws, 1300819379, {&set}, false, identity), mastra_auth::Status::Ok);
-    EXPECT_EQ(identity.payload["http://example.com/is_root"], true);
+    EXPECT_EQ(identity.claims()["http://example.com/is_root"], true);
 }
 
 TEST(KnownAnswers, Rfc7515A4Es512) {
