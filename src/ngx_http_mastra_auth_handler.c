@@ -238,6 +238,7 @@ ngx_http_mastra_auth_verify(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
     ngx_str_t *token, ma_status_t *status)
 {
+    u_char               digest[32];
     ma_str_t             t;
     ngx_pool_cleanup_t  *cln;
 
@@ -253,7 +254,24 @@ ngx_http_mastra_auth_verify(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    if (alcf->verify_cache) {
+        ma_verifier_cache_key(alcf->verifier, t, digest);
+
+        if (ngx_http_mastra_auth_cache_lookup(r, digest, 0) == NGX_OK) {
+            *status = ma_verify_known(alcf->verifier, t, ngx_time(),
+                                      &ctx->identity);
+            goto done;
+        }
+    }
+
     *status = ma_verify(alcf->verifier, t, ngx_time(), &ctx->identity);
+
+    if (*status == MA_OK && alcf->verify_cache) {
+        ngx_http_mastra_auth_cache_store(r, digest, 0,
+                                    ma_identity_valid_until(ctx->identity));
+    }
+
+done:
 
     if (ctx->identity != NULL) {
         cln->handler = ngx_http_mastra_auth_cleanup_identity;
@@ -275,8 +293,10 @@ ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
     ma_str_t token, ma_status_t *status)
 {
+    u_char                           digest[32];
     size_t                           n;
     ngx_int_t                        state;
+    ngx_uint_t                       epoch;
     ngx_uint_t                       i, waiting, refreshing, may_wait;
     const ma_keyset_t              **sets;
     ngx_pool_cleanup_t              *cln;
@@ -335,8 +355,37 @@ ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /*
+     * The verified-token cache: an entry stands for the generations of the
+     * remote sets it was verified with (generations only grow, so their
+     * sum changes whenever one set does).
+     */
+
+    epoch = 0;
+
+    if (alcf->verify_cache) {
+        for (i = 0; i < alcf->remote_keys->nelts; i++) {
+            epoch += remote[i]->keys ? remote[i]->generation : 0;
+        }
+
+        ma_jws_cache_key(alcf->jws_verifier, token, digest);
+
+        if (ngx_http_mastra_auth_cache_lookup(r, digest, epoch) == NGX_OK) {
+            *status = ma_jws_verify_known(alcf->jws_verifier, token,
+                                          ngx_time(), &ctx->identity);
+            goto done;
+        }
+    }
+
     *status = ma_jws_verify(alcf->jws_verifier, token, ngx_time(), sets, n,
                             &ctx->identity);
+
+    if (*status == MA_OK && alcf->verify_cache) {
+        ngx_http_mastra_auth_cache_store(r, digest, epoch,
+                                    ma_identity_valid_until(ctx->identity));
+    }
+
+done:
 
     if (ctx->identity != NULL) {
         cln->handler = ngx_http_mastra_auth_cleanup_identity;

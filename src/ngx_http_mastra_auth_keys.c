@@ -163,7 +163,7 @@ ngx_int_t
 ngx_http_mastra_auth_keys_init_main(ngx_conf_t *cf,
     ngx_http_mastra_auth_main_conf_t *amcf)
 {
-    if (amcf->keysets.nelts == 0 && !amcf->sessions) {
+    if (amcf->keysets.nelts == 0 && !amcf->sessions && !amcf->verify_cache) {
         return NGX_OK;
     }
 
@@ -174,6 +174,13 @@ ngx_http_mastra_auth_keys_init_main(ngx_conf_t *cf,
         if (amcf->zone == NULL) {
             return NGX_ERROR;
         }
+    }
+
+    ((ngx_http_mastra_auth_zone_ctx_t *) amcf->zone->data)->verify_cache =
+                                                          amcf->verify_cache;
+
+    if (amcf->keysets.nelts == 0 && !amcf->sessions) {
+        return NGX_OK;     /* nothing to fetch */
     }
 
     /* the "default" pool: nginx creates it (32 threads) unless declared */
@@ -197,9 +204,16 @@ ngx_http_mastra_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ctx = shm_zone->data;
 
     if (octx) {
-        /* a reload: the key sets fetched so far stay (no refetch storm) */
+        /*
+         * A reload: the key sets fetched so far stay (no refetch storm);
+         * verified tokens stay too, but the new configuration's verifiers
+         * have new scopes, so its requests never find the old entries,
+         * which age out.
+         */
         ctx->sh = octx->sh;
         ctx->shpool = octx->shpool;
+        ctx->sh->verified_max =
+                      ngx_http_mastra_auth_cache_entries(ctx->verify_cache);
         return NGX_OK;
     }
 
@@ -210,7 +224,7 @@ ngx_http_mastra_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_OK;
     }
 
-    ctx->sh = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_mastra_auth_shctx_t));
+    ctx->sh = ngx_slab_calloc(ctx->shpool, sizeof(ngx_http_mastra_auth_shctx_t));
     if (ctx->sh == NULL) {
         return NGX_ERROR;
     }
@@ -222,6 +236,11 @@ ngx_http_mastra_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_rbtree_init(&ctx->sh->sessions, &ctx->sh->sentinel,
                     ngx_rbtree_insert_value);
     ngx_queue_init(&ctx->sh->lru);
+
+    ngx_rbtree_init(&ctx->sh->verified, &ctx->sh->verified_sentinel,
+                    ngx_http_mastra_auth_cache_insert_value);
+    ngx_queue_init(&ctx->sh->verified_lru);
+    ctx->sh->verified_max = ngx_http_mastra_auth_cache_entries(ctx->verify_cache);
 
     ctx->shpool->log_nomem = 0;
 
@@ -317,12 +336,31 @@ ngx_http_mastra_auth_keys_acquire(ngx_http_request_t *r,
     ngx_http_mastra_auth_slot_t       *slot;
     ngx_http_mastra_auth_zone_ctx_t   *zone;
     ngx_http_mastra_auth_main_conf_t  *amcf;
+    volatile ngx_http_mastra_auth_slot_t  *vs;
     char                               err[NGX_HTTP_MASTRA_AUTH_ERROR_LEN];
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_mastra_auth_module);
     zone = amcf->zone->data;
 
     now = ngx_time();
+
+    /*
+     * The common case, without the zone's lock: this worker has parsed the
+     * set's current generation, nothing is being fetched and no refresh or
+     * refetch is due.  Each field is one aligned word that other workers
+     * write under the lock; a stale read only moves a refresh to the next
+     * request, and the keys used are always this worker's own parse.
+     */
+
+    vs = ks->slot;
+
+    if (vs != NULL && !refetch && ks->keys != NULL
+        && vs->generation == ks->generation
+        && vs->fetch_started == 0
+        && now < vs->refresh_at)
+    {
+        return NGX_HTTP_MASTRA_AUTH_KEYS_READY;
+    }
 
     /* a fetch older than this was lost (its worker exited): take over */
     stale = (time_t) (ks->timeout / 1000) * 2 + 10;
@@ -583,7 +621,7 @@ ngx_http_mastra_auth_fetch_done(ngx_event_t *ev)
     time_t                           now, ttl, backoff;
     int64_t                          max_age;
     ma_str_t                         text, why;
-    ngx_uint_t                       ok, generation;
+    ngx_uint_t                       ok, generation, changed;
     ngx_http_mastra_auth_slot_t     *slot;
     ngx_http_mastra_auth_keyset_t   *ks;
     ngx_http_mastra_auth_zone_ctx_t *zone;
@@ -619,6 +657,7 @@ ngx_http_mastra_auth_fetch_done(ngx_event_t *ev)
     }
 
     generation = 0;
+    changed = 0;
     backoff = 0;
 
     ngx_shmtx_lock(&zone->shpool->mutex);
@@ -639,6 +678,19 @@ ngx_http_mastra_auth_fetch_done(ngx_event_t *ev)
         } else {
             ngx_memcpy(body, text.data, text.len);
 
+            /*
+             * The same document again (the usual refresh) keeps its
+             * generation: no worker parses it again, and the verified
+             * tokens of the set stay cached.
+             */
+
+            if (slot->body == NULL || slot->body_len != text.len
+                || ngx_memcmp(slot->body, body, text.len) != 0)
+            {
+                slot->generation++;
+                changed = 1;
+            }
+
             if (slot->body) {
                 ngx_slab_free_locked(zone->shpool, slot->body);
             }
@@ -646,7 +698,6 @@ ngx_http_mastra_auth_fetch_done(ngx_event_t *ev)
             slot->body = body;
             slot->body_len = text.len;
             slot->nkeys = nkeys;
-            slot->generation++;
             generation = slot->generation;
 
             max_age = ma_fetch_max_age(fetch->result);
@@ -682,7 +733,8 @@ ngx_http_mastra_auth_fetch_done(ngx_event_t *ev)
     if (ok) {
         ngx_log_error(NGX_LOG_INFO, fetch->log, 0,
                       "mastra_auth: key set \"%V\" fetched: %uz keys, "
-                      "generation %ui", &ks->url, nkeys, generation);
+                      "generation %ui%s", &ks->url, nkeys, generation,
+                      changed ? "" : " (unchanged)");
 
         for (i = 0; i < ma_keyset_skipped_count(fetch->keys); i++) {
             text = ma_keyset_skipped(fetch->keys, i);

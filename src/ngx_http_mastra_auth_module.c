@@ -51,6 +51,8 @@ static char *ngx_http_mastra_auth_sec_slot(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_mastra_auth_msec_slot(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_mastra_auth_verify_cache(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 static char *ngx_http_mastra_auth_jwks_uri(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -315,6 +317,13 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
       offsetof(ngx_http_mastra_auth_loc_conf_t, session_cache),
       NULL },
 
+    { ngx_string("mastra_auth_verify_cache"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_verify_cache,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, verify_cache),
+      NULL },
+
     { ngx_string("mastra_auth_forward_jwt"),
       NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE123,
       ngx_http_mastra_auth_forward_jwt,
@@ -435,6 +444,7 @@ ngx_http_mastra_auth_create_loc_conf(ngx_conf_t *cf)
     conf->jwks_refresh = NGX_CONF_UNSET;
     conf->forwarder = NGX_CONF_UNSET_PTR;
     conf->session_cache = NGX_CONF_UNSET;
+    conf->verify_cache = NGX_CONF_UNSET_SIZE;
 
     return conf;
 }
@@ -446,7 +456,8 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_mastra_auth_loc_conf_t *prev = parent;
     ngx_http_mastra_auth_loc_conf_t *conf = child;
 
-    ngx_http_mastra_auth_source_t  *source;
+    ngx_http_mastra_auth_source_t     *source;
+    ngx_http_mastra_auth_main_conf_t  *amcf;
 
     if (conf->provider == NGX_CONF_UNSET_UINT) {
         conf->provider = prev->provider;
@@ -460,8 +471,16 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->secret_where = prev->secret_where;
     }
 
-    if (conf->algorithms == NGX_CONF_UNSET_UINT) {
-        conf->algorithms = prev->algorithms;     /* the provider's default */
+    /*
+     * Algorithms set by the directive are inherited; a provider's default
+     * only by a level with the same provider (a location that switches from
+     * jwt to jwks must not keep HS256 alone).
+     */
+
+    if (conf->algorithms == NGX_CONF_UNSET_UINT
+        && (prev->algorithms_where.len || conf->provider == prev->provider))
+    {
+        conf->algorithms = prev->algorithms;
         conf->algorithms_where = prev->algorithms_where;
     }
 
@@ -475,6 +494,8 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->forwarder, prev->forwarder, NULL);
     ngx_conf_merge_str_value(conf->better_auth_url, prev->better_auth_url, "");
     ngx_conf_merge_sec_value(conf->session_cache, prev->session_cache, 30);
+    ngx_conf_merge_size_value(conf->verify_cache, prev->verify_cache,
+                              NGX_HTTP_MASTRA_AUTH_VERIFY_CACHE);
     ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 0);
     ngx_conf_merge_ptr_value(conf->issuers, prev->issuers, NULL);
     ngx_conf_merge_ptr_value(conf->audiences, prev->audiences, NULL);
@@ -560,6 +581,14 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (ngx_http_mastra_auth_provider_setup(cf, prev, conf) != NGX_OK) {
         return NGX_CONF_ERROR;
+    }
+
+    /* one cache per zone, as large as the largest a location asks for */
+
+    if (conf->verify_cache && (conf->verifier || conf->jws_verifier)) {
+        amcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_mastra_auth_module);
+        amcf->verify_cache = ngx_max(amcf->verify_cache, conf->verify_cache);
     }
 
     return NGX_CONF_OK;
@@ -1770,6 +1799,44 @@ ngx_http_mastra_auth_msec_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     *mp = (ngx_msec_t) t;
+
+    return NGX_CONF_OK;
+}
+
+
+/* mastra_auth_verify_cache SIZE | off */
+
+static char *
+ngx_http_mastra_auth_verify_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_mastra_auth_loc_conf_t *alcf = conf;
+
+    ssize_t     size;
+    ngx_str_t  *value;
+
+    if (alcf->verify_cache != NGX_CONF_UNSET_SIZE) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        alcf->verify_cache = 0;
+        return NGX_CONF_OK;
+    }
+
+    size = ngx_parse_size(&value[1]);
+
+    if (size == NGX_ERROR || size < (ssize_t) ngx_pagesize) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": invalid value \"%V\" (a size of at "
+                           "least %uz, like 1m, or off)",
+                           &cmd->name, &value[1], ngx_pagesize);
+        return NGX_CONF_ERROR;
+    }
+
+    alcf->verify_cache = (size_t) size;
 
     return NGX_CONF_OK;
 }

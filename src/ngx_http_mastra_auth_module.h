@@ -41,6 +41,9 @@
 #define NGX_HTTP_MASTRA_AUTH_SLASHES_REFUSE  0
 #define NGX_HTTP_MASTRA_AUTH_SLASHES_ALLOW   1
 
+/* mastra_auth_verify_cache default: about 8000 tokens */
+#define NGX_HTTP_MASTRA_AUTH_VERIFY_CACHE    (1024 * 1024)
+
 
 /* $mastra_auth_status values, in the order of SPEC section 5 */
 typedef enum {
@@ -87,22 +90,33 @@ typedef struct {
     ngx_shm_zone_t             *zone;
     ngx_array_t                 keysets;    /* ngx_http_mastra_auth_keyset_t * */
     ngx_uint_t                  sessions;   /* a location checks sessions */
+    size_t                      verify_cache;  /* largest cache asked for */
     ngx_thread_pool_t          *thread_pool;
 } ngx_http_mastra_auth_main_conf_t;
 
 
-/* the shared zone: key-set slots, and Better Auth answers by token hash */
+/*
+ * The shared zone: key-set slots, Better Auth answers by token hash, and
+ * the verified-token cache.
+ */
 typedef struct {
     ngx_queue_t                 slots;
     ngx_rbtree_t                sessions;
     ngx_rbtree_node_t           sentinel;
     ngx_queue_t                 lru;
+
+    ngx_rbtree_t                verified;
+    ngx_rbtree_node_t           verified_sentinel;
+    ngx_queue_t                 verified_lru;
+    ngx_uint_t                  verified_count;
+    ngx_uint_t                  verified_max;   /* set by each configuration */
 } ngx_http_mastra_auth_shctx_t;
 
 
 typedef struct {
     ngx_http_mastra_auth_shctx_t  *sh;
     ngx_slab_pool_t               *shpool;
+    size_t                         verify_cache;   /* bytes, 0: off */
 } ngx_http_mastra_auth_zone_ctx_t;
 
 
@@ -164,6 +178,7 @@ typedef struct {
     ma_forwarder_t             *forwarder;         /* mastra_auth_forward_jwt */
     ngx_str_t                   better_auth_url;
     time_t                      session_cache;
+    size_t                      verify_cache;      /* bytes, 0: off */
 
     /* derived at merge time */
     ma_verifier_t              *verifier;          /* jwt */
@@ -227,6 +242,15 @@ ngx_int_t ngx_http_mastra_auth_keys_acquire(ngx_http_request_t *r,
     ngx_http_mastra_auth_keyset_t *ks, ngx_uint_t refetch);
 time_t ngx_http_mastra_auth_keys_retry_after(ngx_http_request_t *r,
     ngx_http_mastra_auth_keyset_t *ks);
+
+/* ngx_http_mastra_auth_cache.c */
+ngx_uint_t ngx_http_mastra_auth_cache_entries(size_t size);
+void ngx_http_mastra_auth_cache_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+ngx_int_t ngx_http_mastra_auth_cache_lookup(ngx_http_request_t *r,
+    u_char *digest, ngx_uint_t epoch);
+void ngx_http_mastra_auth_cache_store(ngx_http_request_t *r, u_char *digest,
+    ngx_uint_t epoch, int64_t valid_until);
 
 /* ngx_http_mastra_auth_session.c */
 ngx_int_t ngx_http_mastra_auth_session_check(ngx_http_request_t *r,

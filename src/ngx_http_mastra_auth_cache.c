@@ -1,0 +1,273 @@
+
+/*
+ * nginx-mastra-auth: the verified-token cache (SPEC section 7,
+ * mastra_auth_verify_cache).
+ *
+ * A token that verified is remembered in the shared zone under a SHA-256 of
+ * the verifier's random scope and the whole token (the core computes it), so
+ * that its next requests skip the signature check; parsing, algorithm
+ * pinning, every claim at the current time, claim conditions and rules are
+ * still evaluated per request.  An entry holds no token and no claim: only
+ * that key, until when the token's exp allows it, and the key-set epoch it
+ * was verified under (the sum of the generations of the location's remote
+ * key sets: a refetch that changed any of them misses every entry, so a
+ * key withdrawn by rotation stops verifying at once).  Only results that
+ * verified are stored: a refused token is never turned into an accepted one.
+ *
+ * Why in the zone and not per worker: measured with 1 and 2 workers (README
+ * "Benchmarks"), the lock of an uncontended zone costs less than the parse
+ * it saves, a token is verified once for all workers instead of once per
+ * worker, and the memory is bounded once, with the key sets, where
+ * mastra_auth_zone sizes it.  An entry takes one 128-byte slab chunk.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_mastra_auth_module.h"
+
+
+typedef struct {
+    ngx_rbtree_node_t           node;       /* key: the digest's first bytes */
+    ngx_queue_t                 queue;      /* least recently used last */
+    u_char                      digest[32];
+    time_t                      valid_until;
+    ngx_uint_t                  epoch;
+} ngx_http_mastra_auth_verified_t;
+
+
+static ngx_http_mastra_auth_verified_t *ngx_http_mastra_auth_cache_find(
+    ngx_http_mastra_auth_shctx_t *sh, u_char *digest);
+static void ngx_http_mastra_auth_cache_free(ngx_http_mastra_auth_zone_ctx_t *zone,
+    ngx_http_mastra_auth_verified_t *vn);
+
+
+/* entries a cache of this many bytes holds: one slab chunk each */
+
+ngx_uint_t
+ngx_http_mastra_auth_cache_entries(size_t size)
+{
+    size_t  chunk;
+
+    for (chunk = 8; chunk < sizeof(ngx_http_mastra_auth_verified_t); chunk <<= 1) {
+        /* void */
+    }
+
+    return size / chunk;
+}
+
+
+/*
+ * Orders by the digest's first bytes, then by the whole digest, so that
+ * lookups are exact whatever two digests share.
+ */
+
+void
+ngx_http_mastra_auth_cache_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t               **p;
+    ngx_http_mastra_auth_verified_t  *vn, *vt;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+            p = &temp->right;
+
+        } else {
+            vn = (ngx_http_mastra_auth_verified_t *) node;
+            vt = (ngx_http_mastra_auth_verified_t *) temp;
+
+            p = (ngx_memcmp(vn->digest, vt->digest, 32) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+/*
+ * NGX_OK when the token of this digest verified under this epoch and its
+ * exp has not passed; NGX_DECLINED otherwise (an entry of another epoch or
+ * past its time is dropped).
+ */
+
+ngx_int_t
+ngx_http_mastra_auth_cache_lookup(ngx_http_request_t *r, u_char *digest,
+    ngx_uint_t epoch)
+{
+    ngx_int_t                          rc;
+    ngx_http_mastra_auth_zone_ctx_t   *zone;
+    ngx_http_mastra_auth_verified_t   *vn;
+    ngx_http_mastra_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_mastra_auth_module);
+    zone = amcf->zone->data;
+
+    rc = NGX_DECLINED;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    vn = ngx_http_mastra_auth_cache_find(zone->sh, digest);
+
+    if (vn) {
+        if (vn->epoch == epoch && ngx_time() < vn->valid_until) {
+            ngx_queue_remove(&vn->queue);
+            ngx_queue_insert_head(&zone->sh->verified_lru, &vn->queue);
+            rc = NGX_OK;
+
+        } else {
+            ngx_http_mastra_auth_cache_free(zone, vn);
+        }
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mastra_auth: verified-token cache %s",
+                   rc == NGX_OK ? "hit" : "miss");
+
+    return rc;
+}
+
+
+/* remembers a token that verified now; a full cache forgets its oldest */
+
+void
+ngx_http_mastra_auth_cache_store(ngx_http_request_t *r, u_char *digest,
+    ngx_uint_t epoch, int64_t valid_until)
+{
+    ngx_uint_t                         tries;
+    ngx_queue_t                       *q;
+    ngx_http_mastra_auth_shctx_t      *sh;
+    ngx_http_mastra_auth_zone_ctx_t   *zone;
+    ngx_http_mastra_auth_verified_t   *vn, *old;
+    ngx_http_mastra_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_mastra_auth_module);
+    zone = amcf->zone->data;
+    sh = zone->sh;
+
+    if (valid_until <= (int64_t) ngx_time()) {
+        return;
+    }
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    if (sh->verified_max == 0) {
+        goto done;
+    }
+
+    vn = ngx_http_mastra_auth_cache_find(sh, digest);
+
+    if (vn == NULL) {
+
+        while (sh->verified_count >= sh->verified_max
+               && !ngx_queue_empty(&sh->verified_lru))
+        {
+            q = ngx_queue_last(&sh->verified_lru);
+            old = ngx_queue_data(q, ngx_http_mastra_auth_verified_t, queue);
+            ngx_http_mastra_auth_cache_free(zone, old);
+        }
+
+        /* the zone is shared with key sets and sessions: make room */
+
+        for (tries = 0; tries < 8; tries++) {
+            vn = ngx_slab_alloc_locked(zone->shpool,
+                                   sizeof(ngx_http_mastra_auth_verified_t));
+            if (vn || ngx_queue_empty(&sh->verified_lru)) {
+                break;
+            }
+
+            q = ngx_queue_last(&sh->verified_lru);
+            old = ngx_queue_data(q, ngx_http_mastra_auth_verified_t, queue);
+            ngx_http_mastra_auth_cache_free(zone, old);
+        }
+
+        if (vn == NULL) {
+            goto done;
+        }
+
+        ngx_memcpy(&vn->node.key, digest, sizeof(ngx_rbtree_key_t));
+        ngx_memcpy(vn->digest, digest, 32);
+
+        ngx_rbtree_insert(&sh->verified, &vn->node);
+        sh->verified_count++;
+
+    } else {
+        ngx_queue_remove(&vn->queue);
+    }
+
+    ngx_queue_insert_head(&sh->verified_lru, &vn->queue);
+
+    vn->epoch = epoch;
+    vn->valid_until = valid_until > (int64_t) NGX_MAX_TIME_T_VALUE
+                      ? NGX_MAX_TIME_T_VALUE : (time_t) valid_until;
+
+done:
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
+static ngx_http_mastra_auth_verified_t *
+ngx_http_mastra_auth_cache_find(ngx_http_mastra_auth_shctx_t *sh,
+    u_char *digest)
+{
+    ngx_int_t                         rc;
+    ngx_rbtree_key_t                  key;
+    ngx_rbtree_node_t                *node, *sentinel;
+    ngx_http_mastra_auth_verified_t  *vn;
+
+    ngx_memcpy(&key, digest, sizeof(ngx_rbtree_key_t));
+
+    node = sh->verified.root;
+    sentinel = sh->verified.sentinel;
+
+    while (node != sentinel) {
+
+        if (key != node->key) {
+            node = (key < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        vn = (ngx_http_mastra_auth_verified_t *) node;
+
+        rc = ngx_memcmp(digest, vn->digest, 32);
+
+        if (rc == 0) {
+            return vn;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_mastra_auth_cache_free(ngx_http_mastra_auth_zone_ctx_t *zone,
+    ngx_http_mastra_auth_verified_t *vn)
+{
+    ngx_rbtree_delete(&zone->sh->verified, &vn->node);
+    ngx_queue_remove(&vn->queue);
+    ngx_slab_free_locked(zone->shpool, vn);
+    zone->sh->verified_count--;
+}
