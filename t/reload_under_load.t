@@ -12,11 +12,12 @@
 #   - the shared zone survives every reload: the key set's generations run
 #     1, 2, 3 ... across all reloads (a new zone starts again at 1), one per
 #     fetch, and the fetches stay at about one per refresh (no refetch storm)
-#   - a fetch that is in flight when a reload starts is not lost: the worker
-#     that posted it stays until it completes and stores its keys
+#   - a key set fetch, or a Better Auth get-session question, in flight when
+#     a reload starts is not lost: the worker that posted it stays until it
+#     completes and stores what it brought
 #   - no [alert], [crit] or [emerg]; no token in error.log
 #
-# Without wrk, only part 1 runs (the fetch in flight at a reload).
+# Without wrk, only parts 1 and 2 run (what is in flight at a reload).
 #
 # What wrk may count.  A worker that is shutting down (reload, or WINCH in an
 # upgrade) closes its idle keep-alive connections, and closes each busy one
@@ -40,6 +41,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
+use IO::Socket::INET;
 use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
@@ -48,8 +50,9 @@ use Mastra::Nginx;
 use Mastra::Token qw(:all);
 use Mastra::Keys qw(:all);
 use Mastra::KeyServer;
+use Mastra::BetterAuth qw(signed_token pct);
 
-# the load needs wrk; part 1 does not
+# the load needs wrk; parts 1 and 2 do not
 my ($WRK) = grep { -x } map { "$_/wrk" } split /:/, $ENV{PATH} || '';
 
 my $CONNS = 2;          # per wrk; three wrk at a time on a small machine
@@ -81,6 +84,17 @@ $ks->put('/inflight.json', jwks(jwk($k1, kid => 'k1')));
 
 my $URL = $ks->url('/jwks.json');
 my $INFLIGHT = $ks->url('/inflight.json');
+
+# a stand-in for Better Auth's get-session (part 2)
+my $SECRET = random_secret(48);
+my $ba = Mastra::KeyServer->new;
+my $GET_SESSION = '/api/auth/get-session';
+$ba->put($GET_SESSION, json({
+    session => { id => 's1', token => 'tok1', userId => 'u1',
+                 expiresAt => '2099-01-01T00:00:00.000Z' },
+    user    => { id => 'u1', email => 'u1@example.com' },
+}));
+my $COOKIE = 'better-auth.session_token=' . pct(signed_token($SECRET, 'tok1'));
 
 ###############################################################################
 # nginx: two workers; $pid in the access log tells which worker answered
@@ -119,6 +133,14 @@ http {
             mastra_auth_jwks_uri $INFLIGHT;
             %%AUTH_PROXY%%
         }
+
+        location /ba/ {
+            mastra_auth_provider better-auth;
+            mastra_auth_better_auth_url ${\ $ba->url('')};
+            mastra_auth_secret $SECRET;
+            mastra_auth_jwks_timeout 3s;
+            %%AUTH_PROXY%%
+        }
     }
 }
 EOF
@@ -134,7 +156,7 @@ sub fetched {
 }
 
 ###############################################################################
-# part 1: a fetch in flight when a reload starts is not lost.  The set grows
+# part 1: a key set fetch in flight when a reload starts is not lost.  The set grows
 # k2 while a (slow) refresh runs in the background; the reload comes before
 # it completes.  The exiting worker must store what it brought: right after
 # the reload a k2 token verifies.  (Were it lost, the slot would say
@@ -162,6 +184,35 @@ my @gen2 = grep { $_->[1] == 2 } fetched($INFLIGHT);
 ok(@gen2 == 1 && $before{ $gen2[0][0] },
     'in flight: generation 2 was stored by a worker of before the reload')
     or diag(explain [ fetched($INFLIGHT) ]);
+
+###############################################################################
+# part 2: the same for a Better Auth get-session question.  The request that
+# asked is gone (its client gave up), so only the question keeps the worker;
+# the answer must be stored, not lost with the worker (were it lost, the
+# session would stay "being asked" for 2 x timeout + 10 s, and every request
+# with it would wait 2 x timeout + 1 s, then get 503).
+
+$ba->mode($GET_SESSION, 'slow 2');
+
+my $client = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $t->port(1))
+    or die "connect: $!";
+print $client "GET /ba/1 HTTP/1.1\r\nHost: localhost\r\nCookie: $COOKIE\r\n\r\n";
+is($ba->wait_hits($GET_SESSION, 1, 5), 1, 'session: get-session asked');
+close $client;
+
+my $gone = 0;
+for (1 .. 100) {
+    last if $gone = () = $t->grep_log(qr{^\d+ /ba/1 499$}, 'pids.log');
+    sleep 0.05;
+}
+ok($gone, 'session: the request that asked is gone (499)');
+
+$t->reload;
+$ba->mode($GET_SESSION, 'status 500');    # a second question would fail
+
+is($t->request(uri => '/ba/2', headers => [ Cookie => $COOKIE ])->outcome,
+    '200 ok -', 'session: after the reload, the answer asked before it is used');
+is($ba->hits($GET_SESSION), 1, 'session: not asked again');
 
 if (!$WRK) {
     SKIP: {
@@ -496,7 +547,7 @@ my $hits = $ks->hits('/jwks.json');
 is(scalar @fetched, $hits, 'key server requests = "fetched" lines');
 ok(!$t->grep_log(qr/fetch failed/), 'no failed fetch');
 
-# the zone survived the 6 reloads: one sequence of generations up to the
+# the zone survived the 7 reloads: one sequence of generations up to the
 # upgrade; the new master's zone starts its own
 my @zone2 = map { $_->[1] } grep { $new_workers{ $_->[0] } } @fetched;
 my @zone1 = map { $_->[1] } grep { !$new_workers{ $_->[0] } } @fetched;
@@ -515,7 +566,7 @@ cmp_ok($hits - $hits0, '>=', 3, 'the key set was refreshed during the run');
 cmp_ok($hits, '<=', $max, "no refetch storm: at most $max fetches in ${\ int $elapsed} s");
 
 note(sprintf 'requests %d in %.1f s; key set fetches %d (%d before the upgrade, '
-    . '%d after), 5 reloads under load, 1 before', $total_requests, $elapsed,
+    . '%d after), 5 reloads under load, 2 before', $total_requests, $elapsed,
     $hits, scalar @zone1, scalar @zone2);
 
 $t->log_lacks($T{$_}, "token $_ not in error.log") for sort keys %T;
