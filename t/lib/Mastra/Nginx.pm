@@ -395,9 +395,11 @@ sub upgrade {
         sleep 0.02;
     }
 
-    croak "nginx: no new master with $nworkers workers after USR2:\n"
-        . $self->read_file('error.log')
-        unless $new && _children($new) >= $nworkers;
+    unless ($new && _children($new) >= $nworkers) {
+        kill 'QUIT', $new if $new;
+        croak "nginx: no new master with $nworkers workers after USR2:\n"
+            . $self->read_file('error.log');
+    }
 
     # from now on, stop() ends the new master
     $self->{pid} = $new;
