@@ -25,6 +25,7 @@ PACKAGES=(
     libgtest-dev
     perl libcrypt-jwt-perl libcryptx-perl libjson-pp-perl libio-socket-ssl-perl
     curl openssl
+    wrk
 )
 # The Mastra test fixture (t/fixtures/mastra) is installed with npm; any npm
 # will do (the fixture brings its own node 22 as an npm package).

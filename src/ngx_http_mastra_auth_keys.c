@@ -55,6 +55,7 @@ typedef struct {
     ma_fetch_t                     *result;
     ma_keyset_t                    *keys;       /* the parse, when usable */
     ngx_log_t                      *log;
+    ngx_event_t                     guard;      /* keeps an exiting worker */
 } ngx_http_mastra_auth_fetch_t;
 
 
@@ -68,6 +69,7 @@ static ngx_int_t ngx_http_mastra_auth_fetch_post(ngx_http_request_t *r,
     ngx_http_mastra_auth_keyset_t *ks, ngx_http_mastra_auth_zone_ctx_t *zone);
 static void ngx_http_mastra_auth_fetch_thread(void *data, ngx_log_t *log);
 static void ngx_http_mastra_auth_fetch_done(ngx_event_t *ev);
+static void ngx_http_mastra_auth_guard_expired(ngx_event_t *ev);
 static void ngx_http_mastra_auth_use_keys(ngx_http_mastra_auth_keyset_t *ks,
     ma_keyset_t *keys, ngx_uint_t generation);
 static void ngx_http_mastra_auth_cleanup_remote(void *data);
@@ -566,6 +568,9 @@ ngx_http_mastra_auth_fetch_post(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /* the timeout, twice with discovery, as a waiting request allows */
+    ngx_http_mastra_auth_task_guard(&fetch->guard, 2 * ks->timeout + 1000);
+
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "mastra_auth: fetching key set \"%V\"", &ks->url);
 
@@ -625,6 +630,10 @@ ngx_http_mastra_auth_fetch_done(ngx_event_t *ev)
     ngx_http_mastra_auth_slot_t     *slot;
     ngx_http_mastra_auth_keyset_t   *ks;
     ngx_http_mastra_auth_zone_ctx_t *zone;
+
+    if (fetch->guard.timer_set) {
+        ngx_del_timer(&fetch->guard);
+    }
 
     ks = fetch->keyset;
     zone = fetch->zone;
@@ -764,6 +773,36 @@ ngx_http_mastra_auth_fetch_done(ngx_event_t *ev)
     }
 
     ngx_free(task);
+}
+
+
+/*
+ * A worker that is shutting down (reload, upgrade) exits once no timer but
+ * cancelable ones is left, and the completion of a task it posted that comes
+ * after its exit is never handled: the zone would say "fetching" (or "being
+ * asked") until that counts as lost, and meanwhile nobody refreshes the key
+ * set and requests that need it wait their full time.  This timer, posted
+ * with the task and deleted by its completion handler, keeps the worker until
+ * the task completes, or until it is overdue.
+ */
+
+void
+ngx_http_mastra_auth_task_guard(ngx_event_t *guard, ngx_msec_t timeout)
+{
+    guard->handler = ngx_http_mastra_auth_guard_expired;
+    guard->log = ngx_cycle->log;
+
+    ngx_add_timer(guard, timeout);
+}
+
+
+/* the task is overdue: an exiting worker need not wait for it any longer */
+
+static void
+ngx_http_mastra_auth_guard_expired(ngx_event_t *ev)
+{
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ev->log, 0,
+                   "mastra_auth: a thread task is overdue");
 }
 
 

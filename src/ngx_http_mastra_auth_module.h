@@ -242,6 +242,7 @@ ngx_int_t ngx_http_mastra_auth_keys_acquire(ngx_http_request_t *r,
     ngx_http_mastra_auth_keyset_t *ks, ngx_uint_t refetch);
 time_t ngx_http_mastra_auth_keys_retry_after(ngx_http_request_t *r,
     ngx_http_mastra_auth_keyset_t *ks);
+void ngx_http_mastra_auth_task_guard(ngx_event_t *guard, ngx_msec_t timeout);
 
 /* ngx_http_mastra_auth_cache.c */
 ngx_uint_t ngx_http_mastra_auth_cache_entries(size_t size);

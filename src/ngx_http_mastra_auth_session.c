@@ -48,6 +48,7 @@ typedef struct {
     ngx_http_mastra_auth_zone_ctx_t *zone;
     ma_fetch_t                      *result;
     ngx_log_t                       *log;
+    ngx_event_t                      guard;        /* keeps an exiting worker */
 } ngx_http_mastra_auth_ask_t;
 
 
@@ -515,6 +516,9 @@ ngx_http_mastra_auth_ask(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /* as long as a waiting request waits for the answer */
+    ngx_http_mastra_auth_task_guard(&ask->guard, 2 * ask->timeout + 1000);
+
     return NGX_OK;
 }
 
@@ -551,6 +555,10 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
     ma_identity_t                       *identity;
     ngx_http_mastra_auth_zone_ctx_t     *zone;
     ngx_http_mastra_auth_session_node_t *sn;
+
+    if (ask->guard.timer_set) {
+        ngx_del_timer(&ask->guard);
+    }
 
     zone = ask->zone;
     now = ngx_time();

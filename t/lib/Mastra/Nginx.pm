@@ -363,6 +363,68 @@ sub reload {
     croak "nginx did not reload:\n" . $self->read_file('error.log');
 }
 
+# The pids of the master's live workers.
+sub workers {
+    my ($self) = @_;
+    my $pid = $self->{pid} or croak "nginx not running";
+    return _children($pid);
+}
+
+# A binary upgrade with the same binary, as nginx documents it: USR2 (a new
+# master beside the old one, on the same listening sockets), WINCH (the old
+# workers finish gracefully), QUIT (the old master exits); waits for each
+# step.  The new master has shared zones of its own.
+sub upgrade {
+    my ($self) = @_;
+    my $old = $self->{pid} or croak "nginx not running";
+    my $d = $self->{dir};
+    my $nworkers = () = _children($old);
+    my ($new, $deadline);
+
+    kill 'USR2', $old;
+
+    $deadline = time + 10;
+    while (time < $deadline) {
+        if (-e "$d/nginx.pid.oldbin"
+            && $self->read_file('nginx.pid') =~ /^(\d+)/ && $1 != $old)
+        {
+            $new = $1;
+            my @kids = _children($new);
+            last if @kids >= $nworkers;
+        }
+        sleep 0.02;
+    }
+
+    unless ($new && _children($new) >= $nworkers) {
+        kill 'QUIT', $new if $new;
+        croak "nginx: no new master with $nworkers workers after USR2:\n"
+            . $self->read_file('error.log');
+    }
+
+    # from now on, stop() ends the new master
+    $self->{pid} = $new;
+
+    # the new master is a child of the old one too
+    my $old_workers = sub { grep { $_ != $new } _children($old) };
+
+    kill 'WINCH', $old;
+
+    $deadline = time + 10;
+    sleep 0.02 while $old_workers->() && time < $deadline;
+    if ($old_workers->()) {
+        kill 'QUIT', $old;
+        croak "nginx: the old workers did not exit after WINCH";
+    }
+
+    kill 'QUIT', $old;
+
+    $deadline = time + 10;
+    sleep 0.02 while _alive($old) && time < $deadline;
+    croak "nginx: the old master did not exit after QUIT" if _alive($old);
+
+    return $self;
+}
+
 # The daemonized master is not our child: once it exits it may stay a zombie
 # until init reaps it, so a zombie counts as gone.
 sub _alive {
