@@ -437,12 +437,14 @@ void KeySet::merge(KeySet &&other) {
 }
 
 // Two keys with one kid make the kid ambiguous: which one the issuer meant
-// cannot be known, so neither is used (Wycheproof DuplicateKid).
+// cannot be known, so neither is used (Wycheproof DuplicateKid), not even
+// for a token without a kid; each such kid is named once in skipped().
 void KeySet::mark_duplicates() {
     std::set<std::string> seen;
     for (const auto &key : keys_) {
         if (key.kid.empty()) continue;
-        if (!seen.insert(key.kid).second) ambiguous_kids_.insert(key.kid);
+        if (!seen.insert(key.kid).second && ambiguous_kids_.insert(key.kid).second)
+            skipped_.push_back("kid \"" + log_safe(key.kid) + "\": held by more than one key");
     }
 }
 
@@ -466,9 +468,10 @@ std::vector<const PublicKey *> KeySet::candidates(std::string_view kid, Algorith
         }
         return out;
     }
-    // No kid: every key that fits the algorithm is tried.
+    // No kid: every usable key that fits the algorithm is tried.
     for (const auto &key : keys_)
-        if (key.fits(alg)) out.push_back(&key);
+        if (key.fits(alg) && (key.kid.empty() || ambiguous_kids_.count(key.kid) == 0))
+            out.push_back(&key);
     return out;
 }
 
