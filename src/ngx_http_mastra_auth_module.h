@@ -41,6 +41,11 @@
 #define NGX_HTTP_MASTRA_AUTH_SLASHES_REFUSE  0
 #define NGX_HTTP_MASTRA_AUTH_SLASHES_ALLOW   1
 
+/* $mastra_auth_cache_status */
+#define NGX_HTTP_MASTRA_AUTH_CACHE_NONE  0
+#define NGX_HTTP_MASTRA_AUTH_CACHE_MISS  1
+#define NGX_HTTP_MASTRA_AUTH_CACHE_HIT   2
+
 /* mastra_auth_verify_cache default: about 8000 tokens */
 #define NGX_HTTP_MASTRA_AUTH_VERIFY_CACHE    (1024 * 1024)
 
@@ -204,6 +209,7 @@ typedef struct {
     ngx_uint_t                  verified;          /* identity holds claims */
     ma_params_t                 params;            /* of the deciding entry */
     ngx_str_t                   forward_jwt;       /* minted once */
+    ngx_uint_t                  cache_status;      /* NGX_HTTP_MASTRA_AUTH_CACHE_* */
 } ngx_http_mastra_auth_ctx_t;
 
 

@@ -33,6 +33,8 @@ static ngx_int_t ngx_http_mastra_auth_error_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_mastra_auth_forward_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_mastra_auth_cache_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_mastra_auth_claim_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_mastra_auth_param_variable(ngx_http_request_t *r,
@@ -82,6 +84,10 @@ static ngx_http_variable_t  ngx_http_mastra_auth_vars[] = {
       ngx_http_mastra_auth_forward_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("mastra_auth_cache_status"), NULL,
+      ngx_http_mastra_auth_cache_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
     { ngx_string(NGX_HTTP_MASTRA_AUTH_CLAIM_PREFIX), NULL,
       ngx_http_mastra_auth_claim_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_PREFIX, 0 },
@@ -103,6 +109,14 @@ static ngx_str_t  ngx_http_mastra_auth_outcomes[] = {
     ngx_string("expired"),
     ngx_string("forbidden"),
     ngx_string("unavailable")
+};
+
+
+/* indexed by NGX_HTTP_MASTRA_AUTH_CACHE_* */
+static ngx_str_t  ngx_http_mastra_auth_cache_statuses[] = {
+    ngx_string(""),
+    ngx_string("MISS"),
+    ngx_string("HIT")
 };
 
 
@@ -426,6 +440,28 @@ ngx_http_mastra_auth_header_safe(ngx_http_request_t *r,
     }
 
     ngx_http_mastra_auth_set_value(v, p, q - p);
+
+    return NGX_OK;
+}
+
+
+/*
+ * $mastra_auth_cache_status: HIT or MISS when the verified-token cache was
+ * consulted for this request, empty otherwise (as $upstream_cache_status).
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_cache_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                   *s;
+    ngx_http_mastra_auth_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_mastra_auth_module);
+
+    s = &ngx_http_mastra_auth_cache_statuses[ctx ? ctx->cache_status : 0];
+
+    ngx_http_mastra_auth_set_value(v, s->data, s->len);
 
     return NGX_OK;
 }

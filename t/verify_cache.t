@@ -56,11 +56,13 @@ http {
         mastra_auth_secret $SECRET;
 
         location /c/ {
+            add_header X-Cache \$mastra_auth_cache_status always;
             %%AUTH_PROXY%%
         }
 
         location /off/ {
             mastra_auth_verify_cache off;
+            add_header X-Cache \$mastra_auth_cache_status always;
             %%AUTH_PROXY%%
         }
 
@@ -120,6 +122,12 @@ is(outcome('/c/', $tok), '200 ok -', 'first request: verified');
 is(outcome('/c/', $tok), '200 ok -', 'second request: ok');
 is(outcome('/c/', $tok), '200 ok -', 'third request: ok');
 is(cache_lines(), 'miss hit hit', 'a miss, then hits');
+is($t->bearer('/c/', $tok)->header('x-cache'), 'HIT', '$mastra_auth_cache_status: HIT');
+is($t->bearer('/off/', $tok)->header('x-cache'), undef,
+    '$mastra_auth_cache_status: empty with the cache off');
+is($t->bearer('/c/', mint($SECRET, claims(sub => 'fresh')))->header('x-cache'), 'MISS',
+    '$mastra_auth_cache_status: MISS');
+cache_lines();
 
 is(outcome('/off/', $tok), '200 ok -', 'cache off: verified');
 is(outcome('/off/', $tok), '200 ok -', 'cache off: again');
