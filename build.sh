@@ -204,6 +204,6 @@ case "${1:-}" in
     demo) build >/dev/null; run_demo ;;
     test) build >/dev/null; run_tests ;;
     fuzz) build >/dev/null; run_fuzz "${2:-60}" ;;
-    bench) build >/dev/null; install_dependencies wrk; exec "$ROOT/t/bench/run" "$MODULE" "${2:-5}" ;;
+    bench) build >/dev/null; install_dependencies wrk; install_fixtures; exec "$ROOT/t/bench/run" "$MODULE" "${2:-5}" ;;
     *) echo "usage: $0 [demo|test|fuzz [SECONDS]|bench [SECONDS]]" >&2; exit 2 ;;
 esac

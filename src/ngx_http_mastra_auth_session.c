@@ -93,7 +93,6 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
     size_t                               len;
     ngx_str_t                            decoded;
     time_t                               now;
-    int64_t                              expires;
     ma_str_t                             text, secret, token;
     ngx_int_t                            rc;
     ngx_uint_t                           state, asking;
@@ -230,7 +229,8 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
         text.data = (const char *) copy;
         text.len = len;
 
-        *status = ma_ba_session(text, now, &ctx->identity, &expires);
+        /* the entry's time is bounded by the session's expiresAt */
+        *status = ma_ba_session_cached(text, &ctx->identity);
 
         if (ctx->identity) {
             cln->handler = ngx_http_mastra_auth_cleanup_identity;

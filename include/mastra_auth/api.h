@@ -255,6 +255,10 @@ ma_status_t ma_ba_session_data(ma_str_t cookie, ma_str_t secret, int64_t now,
 ma_status_t ma_ba_session(ma_str_t body, int64_t now,
     ma_identity_t **identity, int64_t *expires);
 
+/* The identity text ma_identity_payload gave for a session, as the shared
+ * zone keeps it (its expiry kept beside it): read without a full parse. */
+ma_status_t ma_ba_session_cached(ma_str_t text, ma_identity_t **identity);
+
 /* SHA-256 of in, for cache keys that never hold a token. */
 void ma_sha256(ma_str_t in, unsigned char out[32]);
 

@@ -39,6 +39,11 @@ Status better_auth_session_data(std::string_view cookie, std::string_view secret
 Status better_auth_session(std::string_view body, std::int64_t now, Identity &identity,
                            std::int64_t &expires) noexcept;
 
+// The identity text better_auth_session made, as kept in the shared zone
+// (the zone's entry holds its expiry): Ok with user and email read, the
+// rest parsed only when a claim is asked for.
+Status better_auth_cached_session(std::string_view text, Identity &identity) noexcept;
+
 // "2026-11-30T08:00:00.000Z" (or a number of milliseconds) in seconds.
 bool parse_timestamp(const nlohmann::json &value, std::int64_t &seconds) noexcept;
 

@@ -411,6 +411,15 @@ ma_status_t ma_ba_session(ma_str_t body, int64_t now, ma_identity_t **identity, 
     }
 }
 
+ma_status_t ma_ba_session_cached(ma_str_t text, ma_identity_t **identity) {
+    try {
+        *identity = new ma_identity_s{};
+        return to_c(better_auth_cached_session(view(text), (*identity)->identity));
+    } catch (...) {
+        return MA_INTERNAL_ERROR;
+    }
+}
+
 void ma_sha256(ma_str_t in, unsigned char out[32]) {
     // With the digest fetched once (SHA256() looks it up on every call);
     // one-shot SHA256() stays the fallback should EVP_Digest fail.

@@ -1,5 +1,7 @@
 #include "mastra_auth/better_auth.h"
 
+#include "mastra_auth/json_scan.h"
+
 #include <ctime>
 
 #include <openssl/crypto.h>
@@ -205,6 +207,28 @@ Status better_auth_session(std::string_view body, std::int64_t now, Identity &id
         return Status::Ok;
     } catch (...) {
         return Status::SessionInvalid;
+    }
+}
+
+Status better_auth_cached_session(std::string_view text, Identity &identity) noexcept {
+    try {
+        // Only the user is read now; the rest is parsed if a claim is asked.
+        JsonObjectScan top, user;
+        const JsonMember *member = top.scan(text) ? top.find("user") : nullptr;
+        if (member == nullptr || member->kind != JsonKind::Object || !user.scan(member->value))
+            return Status::SessionInvalid;
+        std::string value;
+        const JsonMember *id = user.find("id");
+        if (id == nullptr || id->kind != JsonKind::String || !json_string_value(id->value, value))
+            return Status::SessionInvalid;
+        identity.user = header_safe(value);
+        if (const JsonMember *email = user.find("email");
+            email && email->kind == JsonKind::String && json_string_value(email->value, value))
+            identity.email = header_safe(value);
+        identity.set_claims_text(std::string(text));
+        return Status::Ok;
+    } catch (...) {
+        return Status::InternalError;
     }
 }
 

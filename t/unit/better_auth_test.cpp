@@ -131,6 +131,28 @@ TEST(BetterAuthSession, ReadsGetSessionAnswers) {
     EXPECT_EQ(better_auth_session(live, 1'801'440'000, other, expires), Status::SessionInvalid);
 }
 
+TEST(BetterAuthSession, TheKeptTextReadsBackAsTheSameIdentity) {
+    Identity first;
+    std::int64_t expires = 0;
+    std::string live =
+        R"({"session":{"id":"s1","expiresAt":"2027-02-01T00:00:00.000Z","token":"tok123","userId":"u1"},)"
+        R"("user":{"id":"u1","email":"a\r@example.com","emailVerified":false}})";
+    ASSERT_EQ(better_auth_session(live, kNow, first, expires), Status::Ok);
+
+    Identity kept;
+    ASSERT_EQ(better_auth_cached_session(first.claims_text(), kept), Status::Ok);
+    EXPECT_EQ(kept.user, "u1");
+    EXPECT_EQ(kept.email, "a%0D@example.com");   // header-safe, as the first
+    EXPECT_EQ(kept.email, first.email);
+    EXPECT_EQ(kept.claims(), first.claims());
+
+    Identity bad;
+    EXPECT_EQ(better_auth_cached_session("{}", bad), Status::SessionInvalid);
+    EXPECT_EQ(better_auth_cached_session(R"({"user":{"id":1}})", bad), Status::SessionInvalid);
+    EXPECT_EQ(better_auth_cached_session(R"({"user":"u1"})", bad), Status::SessionInvalid);
+    EXPECT_EQ(better_auth_cached_session("not json", bad), Status::SessionInvalid);
+}
+
 TEST(BetterAuthTimestamp, IsoStringsAndMilliseconds) {
     std::int64_t s = 0;
     EXPECT_TRUE(parse_timestamp(nlohmann::json("1970-01-01T00:00:10.000Z"), s));
