@@ -420,8 +420,11 @@ bool KeySet::parse(std::string_view text, KeySource source, KeySet &out, std::st
 }
 
 void KeySet::prepare(PublicKey &key) {
+    // Keys verify faster with state made once: HMAC pads, verify contexts.
     if (key.family == KeyFamily::Oct && !key.hmac)
         key.hmac = HmacKey::prepare(key.secret, key.allowed & kHmacAlgorithms);
+    if ((key.family == KeyFamily::Rsa || key.family == KeyFamily::Ec) && key.pkey && !key.prepared)
+        key.prepared = std::make_shared<PreparedVerify>();
 }
 
 void KeySet::add(PublicKey key) {

@@ -94,6 +94,54 @@ bool evp_verify(Algorithm alg, EVP_PKEY *pkey, std::string_view input, std::stri
 
 }  // namespace
 
+PreparedVerify::~PreparedVerify() {
+    for (EVP_PKEY_CTX *ctx : ctx_) EVP_PKEY_CTX_free(ctx);
+}
+
+int PreparedVerify::verify(Algorithm alg, EVP_PKEY *pkey, std::string_view input,
+                           std::string_view signature) const noexcept {
+    const int index = static_cast<int>(alg);
+    const EVP_MD *md = digest_of(alg);
+    if (index < 0 || index >= kAlgorithms || md == nullptr || pkey == nullptr) return -1;
+
+    std::unique_lock<std::mutex> lock(busy_, std::try_to_lock);
+    if (!lock.owns_lock()) return -1;
+
+    EVP_PKEY_CTX *&ctx = ctx_[index];
+    if (ctx == nullptr) {
+        EVP_PKEY_CTX *fresh = EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr);
+        bool ok = fresh != nullptr && EVP_PKEY_verify_init(fresh) == 1 &&
+                  EVP_PKEY_CTX_set_signature_md(fresh, md) == 1;
+        switch (family_of(alg) == KeyFamily::Rsa ? alg : Algorithm::ES256) {
+        case Algorithm::RS256: case Algorithm::RS384: case Algorithm::RS512:
+            ok = ok && EVP_PKEY_CTX_set_rsa_padding(fresh, RSA_PKCS1_PADDING) == 1;
+            break;
+        case Algorithm::PS256: case Algorithm::PS384: case Algorithm::PS512:
+            // as evp_verify: MGF1 with the same hash, salt as long as the hash
+            ok = ok && EVP_PKEY_CTX_set_rsa_padding(fresh, RSA_PKCS1_PSS_PADDING) == 1 &&
+                 EVP_PKEY_CTX_set_rsa_mgf1_md(fresh, md) == 1 &&
+                 EVP_PKEY_CTX_set_rsa_pss_saltlen(fresh, RSA_PSS_SALTLEN_DIGEST) == 1;
+            break;
+        default:
+            break;
+        }
+        if (!ok) {
+            EVP_PKEY_CTX_free(fresh);
+            return -1;
+        }
+        ctx = fresh;
+    }
+
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_len = 0;
+    if (EVP_Digest(input.data(), input.size(), digest, &digest_len, md, nullptr) != 1) return -1;
+    // Only 1 is success, as in evp_verify.
+    return EVP_PKEY_verify(ctx, reinterpret_cast<const unsigned char *>(signature.data()),
+                           signature.size(), digest, digest_len) == 1
+               ? 1
+               : 0;
+}
+
 bool verify_signature(Algorithm alg, const PublicKey &key, std::string_view input,
                       std::string_view signature) noexcept {
     try {
@@ -109,13 +157,20 @@ bool verify_signature(Algorithm alg, const PublicKey &key, std::string_view inpu
             // zero trimmed or added).
             if (!key.pkey || signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key.pkey.get())))
                 return false;
+            if (key.prepared) {
+                int verified = key.prepared->verify(alg, key.pkey.get(), input, signature);
+                if (verified >= 0) return verified == 1;
+            }
             return evp_verify(alg, key.pkey.get(), input, signature);
 
         case KeyFamily::Ec: {
             std::string der;
             if (!key.pkey || !ecdsa_jws_to_der(alg, signature, der)) return false;
-            bool ok = evp_verify(alg, key.pkey.get(), input, der);
-            return ok;
+            if (key.prepared) {
+                int verified = key.prepared->verify(alg, key.pkey.get(), input, der);
+                if (verified >= 0) return verified == 1;
+            }
+            return evp_verify(alg, key.pkey.get(), input, der);
         }
 
         case KeyFamily::Okp:

@@ -67,10 +67,18 @@ Counts run_signature_file(const std::string &file, Algorithm alg) {
             counts.groups_skipped++;
             continue;
         }
+        // Every vector through the one-shot path and through the contexts
+        // a KeySet prepares (PreparedVerify): both must answer alike.
+        auto prepared = std::make_shared<mastra_auth::PreparedVerify>();
         for (const auto &test : group.at("tests")) {
             const std::string result = test.at("result");
+            key.prepared.reset();
             const bool ok = mastra_auth::verify_signature(alg, key, unhex(test.at("msg")),
                                                           unhex(test.at("sig")));
+            key.prepared = prepared;
+            EXPECT_EQ(mastra_auth::verify_signature(alg, key, unhex(test.at("msg")), unhex(test.at("sig"))),
+                      ok)
+                << file << " tcId " << test.at("tcId") << ": prepared and one-shot differ";
             if (result == "valid") {
                 EXPECT_TRUE(ok) << file << " tcId " << test.at("tcId") << ": " << test.at("comment");
                 counts.valid++;
