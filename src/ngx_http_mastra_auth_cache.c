@@ -14,11 +14,15 @@
  * key withdrawn by rotation stops verifying at once).  Only results that
  * verified are stored: a refused token is never turned into an accepted one.
  *
- * Why in the zone and not per worker: measured with 1 and 2 workers (README
- * "Benchmarks"), the lock of an uncontended zone costs less than the parse
- * it saves, a token is verified once for all workers instead of once per
- * worker, and the memory is bounded once, with the key sets, where
- * mastra_auth_zone sizes it.  An entry takes one 128-byte slab chunk.
+ * Why in the zone and not per worker: a token is verified once for all
+ * workers instead of once per worker, its memory is bounded once, with the
+ * key sets, where mastra_auth_zone sizes it (one 128-byte slab chunk an
+ * entry), and a rotation is seen by every worker through the same epoch.
+ * The price is the zone's lock, taken once per lookup and per store.
+ *
+ * Built with -DNGX_HTTP_MASTRA_AUTH_CACHE_PER_WORKER, the same cache lives
+ * in each worker's own memory instead (same size, no shared lock): the
+ * variant t/bench/run measures against, for README's "Benchmarks".
  */
 
 
@@ -38,6 +42,8 @@ typedef struct {
 } ngx_http_mastra_auth_verified_t;
 
 
+static ngx_http_mastra_auth_zone_ctx_t *ngx_http_mastra_auth_cache_zone(
+    ngx_http_request_t *r);
 static ngx_http_mastra_auth_verified_t *ngx_http_mastra_auth_cache_find(
     ngx_http_mastra_auth_shctx_t *sh, u_char *digest);
 static void ngx_http_mastra_auth_cache_free(ngx_http_mastra_auth_zone_ctx_t *zone,
@@ -115,10 +121,11 @@ ngx_http_mastra_auth_cache_lookup(ngx_http_request_t *r, u_char *digest,
     ngx_int_t                          rc;
     ngx_http_mastra_auth_zone_ctx_t   *zone;
     ngx_http_mastra_auth_verified_t   *vn;
-    ngx_http_mastra_auth_main_conf_t  *amcf;
 
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_mastra_auth_module);
-    zone = amcf->zone->data;
+    zone = ngx_http_mastra_auth_cache_zone(r);
+    if (zone == NULL) {
+        return NGX_DECLINED;
+    }
 
     rc = NGX_DECLINED;
 
@@ -158,10 +165,12 @@ ngx_http_mastra_auth_cache_store(ngx_http_request_t *r, u_char *digest,
     ngx_http_mastra_auth_shctx_t      *sh;
     ngx_http_mastra_auth_zone_ctx_t   *zone;
     ngx_http_mastra_auth_verified_t   *vn, *old;
-    ngx_http_mastra_auth_main_conf_t  *amcf;
 
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_mastra_auth_module);
-    zone = amcf->zone->data;
+    zone = ngx_http_mastra_auth_cache_zone(r);
+    if (zone == NULL) {
+        return;
+    }
+
     sh = zone->sh;
 
     if (valid_until <= (int64_t) ngx_time()) {
@@ -223,6 +232,65 @@ ngx_http_mastra_auth_cache_store(ngx_http_request_t *r, u_char *digest,
 done:
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
+/* where the cache is: the shared zone, or (variant) this worker's memory */
+
+static ngx_http_mastra_auth_zone_ctx_t *
+ngx_http_mastra_auth_cache_zone(ngx_http_request_t *r)
+{
+    ngx_http_mastra_auth_main_conf_t  *amcf;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_mastra_auth_module);
+
+#if (NGX_HTTP_MASTRA_AUTH_CACHE_PER_WORKER)
+    {
+    static ngx_http_mastra_auth_zone_ctx_t  worker;
+
+    u_char           *p;
+    size_t            size;
+    ngx_slab_pool_t  *sp;
+
+    if (worker.sh) {
+        return &worker;
+    }
+
+    size = ngx_max(amcf->verify_cache * 2, 64 * ngx_pagesize);
+
+    p = ngx_alloc(size, r->connection->log);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    sp = (ngx_slab_pool_t *) p;
+    sp->end = p + size;
+    sp->min_shift = 3;
+    sp->addr = p;
+
+    if (ngx_shmtx_create(&sp->mutex, &sp->lock, NULL) != NGX_OK) {
+        return NULL;
+    }
+
+    ngx_slab_init(sp);
+
+    worker.shpool = sp;
+    worker.sh = ngx_slab_calloc(sp, sizeof(ngx_http_mastra_auth_shctx_t));
+    if (worker.sh == NULL) {
+        return NULL;
+    }
+
+    ngx_rbtree_init(&worker.sh->verified, &worker.sh->verified_sentinel,
+                    ngx_http_mastra_auth_cache_insert_value);
+    ngx_queue_init(&worker.sh->verified_lru);
+    worker.sh->verified_max =
+                       ngx_http_mastra_auth_cache_entries(amcf->verify_cache);
+
+    return &worker;
+    }
+#else
+    return amcf->zone->data;
+#endif
 }
 
 
