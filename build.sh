@@ -3,9 +3,10 @@
 #
 #   ./build.sh          install what is missing, build the module, print its path
 #   ./build.sh demo     build, then run nginx with conf-examples/quickstart.conf
-#   ./build.sh test     build, then run every test (ctest, then prove -r t/)
+#   ./build.sh test     build, then run every test (ctest, prove -r t/, then
+#                       each fuzz target for 30 s: FUZZ_SECONDS)
 #   ./build.sh fuzz [S] build the libFuzzer targets (clang, ASan, UBSan) and
-#                       run each for S seconds (default 60)
+#                       run each for S seconds (default 60), 2 at a time
 #   ./build.sh bench [S] build, then t/bench/run (wrk, S seconds a case)
 #
 # Debian 12: the module is built against Debian's nginx-dev sources
@@ -140,22 +141,66 @@ mint_token() {  # secret payload-json
     printf '%s.%s.%s' "$header" "$payload" "$signature"
 }
 
-# Every core parser under libFuzzer, from seeds made at run time; a crash
-# stops the run with libFuzzer's report and the input that caused it.
+# Every core parser under libFuzzer, from seeds made at run time: each
+# target (the FUZZ_TARGETS line of t/fuzz/CMakeLists.txt) runs for SECONDS,
+# FUZZ_JOBS (2) at a time, and is reported with its executions and coverage.
+# A crash, a leak or an input slower than 10 s fails the run, with
+# libFuzzer's report and the input that caused it (build/fuzz/artifacts/).
+fuzz_targets() {
+    sed -n 's/^set(FUZZ_TARGETS \(.*\))$/\1/p' "$ROOT/t/fuzz/CMakeLists.txt"
+}
+
+fuzz_one() {  # target seconds
+    local target=$1 seconds=$2 dir=$BUILD/fuzz
+    mkdir -p "$dir/corpus/$target"
+    (cd "$dir" && "./fuzz_$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+        -print_final_stats=1 -artifact_prefix="$dir/artifacts/$target-" \
+        "$dir/corpus/$target" >"$dir/logs/$target.log" 2>&1)
+}
+
 run_fuzz() {
-    local seconds=${1:-60} corpus=$BUILD/fuzz/corpus target
+    local seconds=${1:-60} jobs=${FUZZ_JOBS:-2} dir=$BUILD/fuzz target running=0 failed=()
+    local execs cov artifact
     install_dependencies clang libclang-rt-14-dev
     log "building the fuzz targets (clang, -fsanitize=fuzzer,address,undefined)"
-    cmake -S "$ROOT/t/fuzz" -B "$BUILD/fuzz" -DCMAKE_CXX_COMPILER=clang++ >/dev/null
-    cmake --build "$BUILD/fuzz" -j "$JOBS" >/dev/null
-    perl "$ROOT/t/fuzz/seeds.pl" "$corpus"
-    for target in base64url better_auth json jwks pattern request_text token; do
-        log "fuzz_$target for ${seconds}s"
-        (cd "$BUILD/fuzz" && "./fuzz_$target" -max_total_time="$seconds" -max_len=4096 \
-            -print_final_stats=1 "$corpus/$target" 2>&1 \
-            | grep -E 'DONE|stat::number_of_executed_units|ERROR|SUMMARY|Test unit written')
-        [ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
+    cmake -S "$ROOT/t/fuzz" -B "$dir" -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+    cmake --build "$dir" -j "$JOBS" >/dev/null
+    perl "$ROOT/t/fuzz/seeds.pl" "$dir/corpus"
+    rm -rf "$dir/logs" "$dir/artifacts"
+    mkdir -p "$dir/logs" "$dir/artifacts"
+    log "fuzzing $(fuzz_targets | wc -w) targets for ${seconds}s each, $jobs at a time"
+    for target in $(fuzz_targets); do
+        if [ "$running" -ge "$jobs" ]; then
+            wait -n || true
+            running=$((running - 1))
+        fi
+        (rc=0; fuzz_one "$target" "$seconds" || rc=$?; echo "$rc" >"$dir/logs/$target.rc") &
+        running=$((running + 1))
     done
+    wait
+    for target in $(fuzz_targets); do
+        execs=$(sed -n 's/^stat::number_of_executed_units: //p' "$dir/logs/$target.log")
+        cov=$(sed -n 's/.*DONE *cov: \([0-9]*\) .*/\1/p' "$dir/logs/$target.log")
+        if [ "$(cat "$dir/logs/$target.rc")" = 0 ]; then
+            printf '    fuzz_%-13s %10s executions  cov %s\n' "$target" "${execs:-?}" "${cov:-?}"
+            continue
+        fi
+        failed+=("$target")
+        printf '    fuzz_%-13s FAILED (exit %s)\n' "$target" "$(cat "$dir/logs/$target.rc")"
+    done
+    [ ${#failed[@]} -eq 0 ] && return 0
+    for target in "${failed[@]}"; do
+        log "fuzz_$target: libFuzzer's report ($dir/logs/$target.log)"
+        { awk '/^==[0-9]+==|^ALARM|deadly signal|runtime error/ { p = 1 } p { print }
+               p && /^SUMMARY/ { exit }' "$dir/logs/$target.log" | head -60
+          grep -E '^(Test unit written|Base64:)' "$dir/logs/$target.log"; } >&2
+        for artifact in "$dir/artifacts/$target-"*; do
+            [ -f "$artifact" ] || continue
+            log "reproducer: $artifact (replay: $dir/fuzz_$target $artifact)"
+            od -An -c "$artifact" | head -20 >&2
+        done
+    done
+    return 1
 }
 
 run_demo() {
@@ -201,7 +246,7 @@ EOT
 case "${1:-}" in
     "") build ;;
     demo) build >/dev/null; run_demo ;;
-    test) build >/dev/null; run_tests ;;
+    test) build >/dev/null; run_tests; run_fuzz "${FUZZ_SECONDS:-30}" ;;
     fuzz) build >/dev/null; run_fuzz "${2:-60}" ;;
     bench) build >/dev/null; install_dependencies wrk; exec "$ROOT/t/bench/run" "$MODULE" "${2:-5}" ;;
     *) echo "usage: $0 [demo|test|fuzz [SECONDS]|bench [SECONDS]]" >&2; exit 2 ;;
