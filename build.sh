@@ -3,10 +3,14 @@
 #
 #   ./build.sh          install what is missing, build the module, print its path
 #   ./build.sh demo     build, then run nginx with conf-examples/quickstart.conf
-#   ./build.sh test     build, then run every test (ctest, prove -r t/, then
-#                       each fuzz target for 30 s: FUZZ_SECONDS)
+#   ./build.sh test     build, then run every test: ctest, prove -r t/, the
+#                       asan run below, each fuzz target for 30 s (FUZZ_SECONDS)
 #   ./build.sh fuzz [S] build the libFuzzer targets (clang, ASan, UBSan) and
 #                       run each for S seconds (default 60), 2 at a time
+#   ./build.sh asan     core and module with -fsanitize=address,undefined in
+#                       build/asan, prove -r t/ against it; any report fails
+#   ./build.sh valgrind [T...]  the main prove files (or T...) with nginx under
+#                       valgrind memcheck (slow; not part of test)
 #   ./build.sh bench [S] build, then t/bench/run (wrk, S seconds a case)
 #
 # Debian 12: the module is built against Debian's nginx-dev sources
@@ -60,31 +64,38 @@ build_core() {
     cmake --build "$BUILD/core" -j "$JOBS" >/dev/null
 }
 
-build_module() {
-    log "building the nginx module"
-    local src=$BUILD/nginx-src
-    # A private copy of Debian's nginx sources: configure writes into it.
+# build_module_in DIR CORE_LIB OUT CC_OPT LD_OPT: the module, compiled in
+# DIR/nginx-src (a private copy of Debian's nginx sources: configure writes
+# into it) with the core library CORE_LIB, copied to OUT.
+build_module_in() {
+    local dir=$1 core=$2 out=$3 cc_opt=$4 ld_opt=$5 src=$1/nginx-src
     if [ ! -f "$src/objs/Makefile" ] || [ "$ROOT/config" -nt "$src/objs/Makefile" ]; then
         rm -rf "$src"
         cp -a /usr/share/nginx/src "$src"
         # shellcheck disable=SC1091
         . "$src/conf_flags"
         (cd "$src" && ./configure "${NGX_CONF_FLAGS[@]}" \
-            --with-cc-opt="-g -O2 -fPIC -fstack-protector-strong -Wformat -Werror=format-security -Wall -Wextra -Wno-unused-parameter -Werror" \
-            --with-ld-opt="-Wl,-z,relro -Wl,-z,now -fPIC" \
-            --add-dynamic-module="$ROOT" >"$BUILD/configure.log" 2>&1) \
-            || { cat "$BUILD/configure.log" >&2; exit 1; }
+            --with-cc-opt="$cc_opt" --with-ld-opt="$ld_opt" \
+            --add-dynamic-module="$ROOT" >"$dir/configure.log" 2>&1) \
+            || { cat "$dir/configure.log" >&2; exit 1; }
     fi
     # nginx's Makefile knows our C files, not the core library they link:
     # drop the module so that a changed core is always linked in.
     rm -f "$src/objs/ngx_http_mastra_auth_module.so"
-    MASTRA_AUTH_CORE_LIB=$BUILD/core/src/core/libmastra_auth_core.a \
-        make -C "$src" -f objs/Makefile modules -j "$JOBS" >"$BUILD/make.log" 2>&1 \
-        || { grep -E 'error|warning' "$BUILD/make.log" >&2 || tail -40 "$BUILD/make.log" >&2; exit 1; }
+    MASTRA_AUTH_CORE_LIB=$core \
+        make -C "$src" -f objs/Makefile modules -j "$JOBS" >"$dir/make.log" 2>&1 \
+        || { grep -E 'error|warning' "$dir/make.log" >&2 || tail -40 "$dir/make.log" >&2; exit 1; }
     # Replaced, never overwritten in place: an nginx running the old module
     # keeps its mapping intact.
-    cp "$src/objs/ngx_http_mastra_auth_module.so" "$MODULE.tmp"
-    mv -f "$MODULE.tmp" "$MODULE"
+    cp "$src/objs/ngx_http_mastra_auth_module.so" "$out.tmp"
+    mv -f "$out.tmp" "$out"
+}
+
+build_module() {
+    log "building the nginx module"
+    build_module_in "$BUILD" "$BUILD/core/src/core/libmastra_auth_core.a" "$MODULE" \
+        "-g -O2 -fPIC -fstack-protector-strong -Wformat -Werror=format-security -Wall -Wextra -Wno-unused-parameter -Werror" \
+        "-Wl,-z,relro -Wl,-z,now -fPIC"
     # Debian's nginx must load what we built.
     /usr/sbin/nginx -V >/dev/null 2>&1
 }
@@ -203,6 +214,69 @@ run_fuzz() {
     return 1
 }
 
+# The core and the module built with ASan and UBSan into build/asan (its own
+# core, nginx sources and module), and the whole prove suite run against it
+# by Debian's nginx with the gcc 12 sanitizer runtime preloaded; the harness
+# gives MASTRA_AUTH_NGINX_ENV to nginx only (workers inherit the master's
+# runtime).  Leak detection is off: nginx never frees its cycle at exit.  Any
+# report file fails the run.
+SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer"
+
+run_asan() {
+    local dir=$BUILD/asan reports=$BUILD/asan/reports rc=0 preload report
+    log "building the core and the module with ASan and UBSan (build/asan)"
+    mkdir -p "$dir"
+    cmake -S "$ROOT" -B "$dir/core" -DMASTRA_AUTH_TESTS=OFF \
+        -DCMAKE_CXX_FLAGS="$SANITIZE" >/dev/null
+    cmake --build "$dir/core" -j "$JOBS" >/dev/null
+    build_module_in "$dir" "$dir/core/src/core/libmastra_auth_core.a" \
+        "$dir/ngx_http_mastra_auth_module.so" \
+        "-g -O1 -fPIC $SANITIZE -Wall -Wextra -Wno-unused-parameter -Werror" "-fPIC $SANITIZE"
+    install_fixtures
+    preload=$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)
+    rm -rf "$reports"
+    mkdir -p "$reports"
+    chmod 1777 "$reports"   # workers run as nobody
+    log "integration tests (prove) against the ASan/UBSan module"
+    MASTRA_AUTH_MODULE=$dir/ngx_http_mastra_auth_module.so \
+    MASTRA_AUTH_NGINX_ENV="LD_PRELOAD=$preload
+        ASAN_OPTIONS=detect_leaks=0:log_path=$reports/asan
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=0:log_path=$reports/ubsan" \
+        prove -I "$ROOT/t/lib" -r "$ROOT/t/" || rc=$?
+    for report in "$reports"/*; do
+        [ -f "$report" ] || continue
+        log "sanitizer report: $report"
+        cat "$report" >&2
+        rc=1
+    done
+    [ "$rc" -eq 0 ] && log "ASan/UBSan: no reports"
+    return "$rc"
+}
+
+# The main prove cases with nginx under valgrind memcheck (the harness runs
+# it when MASTRA_AUTH_VALGRIND names a log directory), then t/valgrind/check.pl
+# over the logs: no memory error anywhere, no definite leak from our code.
+# Slow (minutes): not part of ./build.sh test.
+VALGRIND_TESTS=(answers better_auth jwks rules_claims tokens variables)
+
+run_valgrind() {
+    local dir=$BUILD/valgrind rc=0 files=() t
+    install_dependencies valgrind
+    install_fixtures
+    for t in "${@:-${VALGRIND_TESTS[@]}}"; do
+        t=${t#t/}
+        files+=("$ROOT/t/${t%.t}.t")
+    done
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    chmod 1777 "$dir"   # workers run as nobody
+    log "prove under valgrind memcheck: ${files[*]#"$ROOT"/}"
+    MASTRA_AUTH_MODULE=$MODULE MASTRA_AUTH_VALGRIND=$dir \
+        prove -I "$ROOT/t/lib" "${files[@]}" || rc=$?
+    perl "$ROOT/t/valgrind/check.pl" "$dir"/valgrind.*.log || rc=1
+    return "$rc"
+}
+
 run_demo() {
     local prefix=$BUILD/demo now user admin
     mkdir -p "$prefix/modules" "$prefix/logs" "$prefix/temp"
@@ -246,8 +320,10 @@ EOT
 case "${1:-}" in
     "") build ;;
     demo) build >/dev/null; run_demo ;;
-    test) build >/dev/null; run_tests; run_fuzz "${FUZZ_SECONDS:-30}" ;;
+    test) build >/dev/null; run_tests; run_asan; run_fuzz "${FUZZ_SECONDS:-30}" ;;
     fuzz) build >/dev/null; run_fuzz "${2:-60}" ;;
+    asan) install_dependencies; run_asan ;;
+    valgrind) build >/dev/null; shift; run_valgrind "$@" ;;
     bench) build >/dev/null; install_dependencies wrk; exec "$ROOT/t/bench/run" "$MODULE" "${2:-5}" ;;
-    *) echo "usage: $0 [demo|test|fuzz [SECONDS]|bench [SECONDS]]" >&2; exit 2 ;;
+    *) echo "usage: $0 [demo|test|fuzz [SECONDS]|asan|valgrind [TEST...]|bench [SECONDS]]" >&2; exit 2 ;;
 esac
