@@ -9,8 +9,8 @@
 #                       run each for S seconds (default 60), 2 at a time
 #   ./build.sh asan     core and module with -fsanitize=address,undefined in
 #                       build/asan, prove -r t/ against it; any report fails
-#   ./build.sh valgrind [T...]  the main prove files (or T...) with nginx under
-#                       valgrind memcheck (slow; not part of test)
+#   ./build.sh valgrind [T...]  prove (all but two timing-bound files, or
+#                       T...) with nginx under valgrind memcheck (slow; not in test)
 #   ./build.sh bench [S] build, then t/bench/run (wrk, S seconds a case)
 #
 # Debian 12: the module is built against Debian's nginx-dev sources
@@ -265,17 +265,26 @@ run_asan() {
     return "$rc"
 }
 
-# The main prove cases with nginx under valgrind memcheck (the harness runs
-# it when MASTRA_AUTH_VALGRIND names a log directory), then t/valgrind/check.pl
-# over the logs: no memory error anywhere, no definite leak from our code.
-# Slow (minutes): not part of ./build.sh test.
-VALGRIND_TESTS=(answers better_auth jwks rules_claims tokens variables)
+# The prove suite with nginx under valgrind memcheck (the harness runs it
+# when MASTRA_AUTH_VALGRIND names a log directory), then t/valgrind/check.pl
+# over the logs: no memory error anywhere, no definite leak from our code
+# (nginx's and glibc's own: t/valgrind/nginx.supp).  Slow (minutes): not
+# part of ./build.sh test.  Left out, for their timing: key_server_faults.t
+# ("answered at once while a fetch hangs" cannot hold when valgrind runs one
+# thread at a time) and presets.t (a failed jwks_uri "asked once" within a
+# retry delay that requests under valgrind outlast).
+VALGRIND_SKIP=(key_server_faults presets)
 
 run_valgrind() {
     local dir=$BUILD/valgrind rc=0 files=() t
     install_dependencies valgrind
     install_fixtures
-    for t in "${@:-${VALGRIND_TESTS[@]}}"; do
+    if [ $# -eq 0 ]; then
+        for t in "$ROOT"/t/*.t; do
+            [[ " ${VALGRIND_SKIP[*]} " == *" $(basename "$t" .t) "* ]] || files+=("$t")
+        done
+    fi
+    for t in "$@"; do
         t=${t#t/}
         files+=("$ROOT/t/${t%.t}.t")
     done

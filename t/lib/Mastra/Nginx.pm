@@ -68,12 +68,11 @@ our $SLOW = $VALGRIND ? 10 : 1;
 
 sub nginx_command {
     return ($NGINX) unless $VALGRIND;
-    my $supp = "$ROOT/t/valgrind/nginx.supp";
     return ('valgrind', '--tool=memcheck', '--error-exitcode=99',
         '--leak-check=full', '--errors-for-leak-kinds=definite',
         '--show-leak-kinds=definite', '--track-fds=no', '--trace-children=yes',
         '--num-callers=30', "--log-file=$VALGRIND/valgrind.%p.log",
-        (-f $supp ? "--suppressions=$supp" : ()), $NGINX);
+        "--suppressions=$ROOT/t/valgrind/nginx.supp", $NGINX);
 }
 
 # nginx may answer and close while a large request is still being sent
