@@ -251,6 +251,25 @@ ngx_http_mastra_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
 
 /*
+ * The n bytes at p are those of s; s may be empty with a NULL data pointer
+ * (an unset ca_file or issuer), which memcmp() and memcpy() must not get.
+ */
+
+static ngx_inline ngx_uint_t
+ngx_http_mastra_auth_bytes_eq(u_char *p, ngx_str_t *s)
+{
+    return s->len == 0 || ngx_memcmp(p, s->data, s->len) == 0;
+}
+
+
+static ngx_inline u_char *
+ngx_http_mastra_auth_copy(u_char *p, ngx_str_t *s)
+{
+    return s->len ? ngx_cpymem(p, s->data, s->len) : p;
+}
+
+
+/*
  * One key set per distinct (url, ca_file, issuer): locations that name the
  * same key server share its cache and its fetches.
  */
@@ -272,11 +291,11 @@ ngx_http_mastra_auth_keyset_add(ngx_conf_t *cf, ngx_str_t *url,
         ks = kss[i];
 
         if (ks->url.len == url->len
-            && ngx_strncmp(ks->url.data, url->data, url->len) == 0
+            && ngx_http_mastra_auth_bytes_eq(ks->url.data, url)
             && ks->ca_file.len == ca_file->len
-            && ngx_strncmp(ks->ca_file.data, ca_file->data, ca_file->len) == 0
+            && ngx_http_mastra_auth_bytes_eq(ks->ca_file.data, ca_file)
             && ks->issuer.len == issuer->len
-            && ngx_strncmp(ks->issuer.data, issuer->data, issuer->len) == 0)
+            && ngx_http_mastra_auth_bytes_eq(ks->issuer.data, issuer))
         {
             /* the strictest settings of the locations that share it */
             ks->timeout = ngx_min(ks->timeout, timeout);
@@ -499,11 +518,11 @@ ngx_http_mastra_auth_slot_locked(ngx_http_mastra_auth_zone_ctx_t *zone,
 
         p = slot->key.data;
 
-        if (ngx_strncmp(p, ks->url.data, ks->url.len) == 0
-            && ngx_strncmp(p + ks->url.len + 1, ks->ca_file.data,
-                           ks->ca_file.len) == 0
-            && ngx_strncmp(p + ks->url.len + 1 + ks->ca_file.len + 1,
-                           ks->issuer.data, ks->issuer.len) == 0)
+        if (ngx_http_mastra_auth_bytes_eq(p, &ks->url)
+            && ngx_http_mastra_auth_bytes_eq(p + ks->url.len + 1, &ks->ca_file)
+            && ngx_http_mastra_auth_bytes_eq(p + ks->url.len + 1
+                                             + ks->ca_file.len + 1,
+                                             &ks->issuer))
         {
             return slot;
         }
@@ -519,11 +538,11 @@ ngx_http_mastra_auth_slot_locked(ngx_http_mastra_auth_zone_ctx_t *zone,
     slot->key.data = p;
     slot->key.len = len;
 
-    p = ngx_cpymem(p, ks->url.data, ks->url.len);
+    p = ngx_http_mastra_auth_copy(p, &ks->url);
     *p++ = '\n';
-    p = ngx_cpymem(p, ks->ca_file.data, ks->ca_file.len);
+    p = ngx_http_mastra_auth_copy(p, &ks->ca_file);
     *p++ = '\n';
-    ngx_memcpy(p, ks->issuer.data, ks->issuer.len);
+    (void) ngx_http_mastra_auth_copy(p, &ks->issuer);
 
     ngx_queue_insert_tail(&zone->sh->slots, &slot->queue);
 

@@ -1,23 +1,66 @@
 // libFuzzer: Better Auth credentials: signed session tokens, the cookie
-// cache and get-session answers.
+// cache (session_data) and get-session answers.  The input is also signed
+// here as the session object of a cookie cache, so that what comes after
+// the signature check is fuzzed too.  Whatever is accepted, the identity
+// never holds the session's own token (a bare bearer credential).
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
+#include "mastra_auth/base64url.h"
 #include "mastra_auth/better_auth.h"
+#include "mastra_auth/hmac.h"
+
+namespace {
+
+constexpr std::string_view kSecret = "better-auth-secret-better-auth-secret-1234";
+constexpr std::int64_t kNow = 1800000000;
+
+void check_identity(const mastra_auth::Identity &identity, std::int64_t expires) {
+    if (expires <= kNow) __builtin_trap();
+    const auto &payload = identity.payload;
+    if (!payload.is_object() || !payload.contains("session") || !payload["session"].is_object() ||
+        payload["session"].contains("token") || !payload.contains("user"))
+        __builtin_trap();
+    for (char c : identity.user + identity.email)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) __builtin_trap();
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
     std::string_view input(reinterpret_cast<const char *>(data), size);
     std::string_view token;
-    const std::string_view secret = "better-auth-secret-better-auth-secret-1234";
-    (void) mastra_auth::better_auth_signed_token(input, secret, token);
+    (void) mastra_auth::better_auth_signed_token(input, kSecret, token);
+
     mastra_auth::Identity identity;
     std::int64_t expires = 0;
     // random bytes never carry a valid signature
-    if (mastra_auth::better_auth_session_data(input, secret, 1800000000, "tok", identity, expires) ==
+    if (mastra_auth::better_auth_session_data(input, kSecret, kNow, "tok", identity, expires) ==
         mastra_auth::Status::Ok)
         __builtin_trap();
+
+    // a get-session answer
     mastra_auth::Identity answer;
-    (void) mastra_auth::better_auth_session(input, 1800000000, answer, expires);
+    if (mastra_auth::better_auth_session(input, kNow, answer, expires) == mastra_auth::Status::Ok)
+        check_identity(answer, expires);
+
+    // the input as the session object of a cookie cache signed as Better
+    // Auth signs it: the object's text with ',"expiresAt":N' before its end
+    if (!input.empty() && input.back() == '}') {
+        const std::string expires_at = "1800000300000";
+        std::string signed_text =
+            std::string(input.substr(0, input.size() - 1)) + ",\"expiresAt\":" + expires_at + "}";
+        std::string cookie = "{\"session\":" + std::string(input) + ",\"expiresAt\":" + expires_at +
+                             ",\"signature\":\"" +
+                             mastra_auth::base64url_encode(mastra_auth::hmac_sign(
+                                 mastra_auth::Algorithm::HS256, kSecret, signed_text)) +
+                             "\"}";
+        mastra_auth::Identity cached;
+        if (mastra_auth::better_auth_session_data(mastra_auth::base64url_encode(cookie), kSecret, kNow,
+                                                  "tok", cached, expires) == mastra_auth::Status::Ok)
+            check_identity(cached, expires);
+    }
     return 0;
 }

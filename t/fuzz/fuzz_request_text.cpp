@@ -1,31 +1,51 @@
-// libFuzzer: the request helpers (path safety, bearer scheme, query and
-// cookie lookups, percent-decoding) and claim conditions.
+// libFuzzer: the request helpers through the C seam the shim calls: path
+// safety (every flag), the bearer scheme, query and Cookie header lookups,
+// percent-decoding.  The input is "NAME\nTEXT": NAME is looked up in TEXT
+// as a query argument and as a cookie.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <string>
 #include <string_view>
 
-#include "mastra_auth/condition.h"
-#include "mastra_auth/request_text.h"
+#include "mastra_auth/api.h"
+
+namespace {
+
+ma_str_t str(std::string_view s) { return ma_str_t{s.data(), s.size()}; }
+
+// A found value is a non-empty view into the text it was found in.
+void inside_or_trap(int n, ma_str_t found, std::string_view text) {
+    if (n < 0 || n > 2) __builtin_trap();
+    if (n == 0) return;
+    if (found.len == 0 || found.data < text.data() ||
+        found.data + found.len > text.data() + text.size())
+        __builtin_trap();
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
     std::string_view input(reinterpret_cast<const char *>(data), size);
-    std::string_view view;
-    (void) mastra_auth::path_is_checkable(input, input, false);
-    (void) mastra_auth::bearer_token(input, view);
-    (void) mastra_auth::query_arg(input, "apiKey", view);
-    (void) mastra_auth::cookie_value(input, "better-auth.session_token", view);
-    std::string out;
-    if (mastra_auth::percent_decode(input, out) && out.size() > input.size()) __builtin_trap();
+    std::size_t nl = input.find('\n');
+    std::string_view name = nl == std::string_view::npos ? std::string_view("apiKey") : input.substr(0, nl);
+    std::string_view text = nl == std::string_view::npos ? input : input.substr(nl + 1);
 
-    std::unique_ptr<mastra_auth::Condition> condition;
-    std::string error;
-    if (mastra_auth::Condition::create(input, mastra_auth::Op::Has, std::string_view("x"), condition,
-                                       error) == mastra_auth::Status::Ok)
-        (void) condition->eval(nlohmann::json::parse(R"({"a":{"b":["x"]},"c":1})"), "");
-    if (mastra_auth::Condition::create("a", mastra_auth::Op::Match, input, condition, error) ==
-        mastra_auth::Status::Ok)
-        (void) condition->eval(nlohmann::json::parse(R"({"a":"text"})"), "");
+    for (int flags = 0; flags < 4; flags++) (void) ma_path_check(str(text), str(text), flags);
+
+    ma_str_t found = {nullptr, 0};
+    if (ma_bearer_token(str(text), &found)) inside_or_trap(1, found, text);
+
+    found = {nullptr, 0};
+    inside_or_trap(ma_query_arg(str(text), str(name), &found), found, text);
+    found = {nullptr, 0};
+    int n = ma_cookie_value(str(text), str(name), &found);
+    inside_or_trap(n, found, text);
+
+    // the shim gives ma_percent_decode exactly in.len bytes: a heap buffer
+    // of that size lets ASan see any write past it
+    ma_str_t in = n > 0 ? found : str(text);
+    std::unique_ptr<char[]> out(new char[in.len ? in.len : 1]);
+    long decoded = ma_percent_decode(in, out.get());
+    if (decoded < -1 || decoded > static_cast<long>(in.len)) __builtin_trap();
     return 0;
 }

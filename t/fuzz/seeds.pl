@@ -44,10 +44,18 @@ my %seeds = (
         encode_json({ keys => [ { kty => 'oct', k => 'AAAA' } ] }) ],
     pattern => [ "/api/agents/:agentId/generate\n/api/agents/a1/generate", "/api/*\n/api/x/y",
         "/a/:p?/*?\n/a", "/files/:name.json\n/files/x.json" ],
-    request_text => [ '/api/a%2Fb?x=1', 'Bearer abc.def.ghi', 'apiKey=a&apiKey=b&c',
-        'a=1; better-auth.session_token="tok.sig"; b=2', 'user.emailVerified', '"https://x/roles"', '^a.*$' ],
+    # NAME\nTEXT: NAME looked up in TEXT as a query argument and a cookie
+    request_text => [ "x\n/api/a%2Fb?x=1", "apiKey\nBearer abc.def.ghi", "apiKey\napiKey=a&apiKey=b&c",
+        "better-auth.session_token\na=1; better-auth.session_token=\"tok.sig\"; b=2",
+        "t\nt=%41%2g; t=", "/a/b//../c%2f?x", "__Secure-t\nt=1;__Secure-t=%7B%22a%22%7D" ],
+    # the session object of a cookie cache (signed by the target), cookies, answers
     better_auth => [ 'tok.' . ('A' x 43) . '=', encode_base64url("{\"session\":$inner,\"expiresAt\":1800000300000,\"signature\":\"x\"}"),
-        '{"session":{"expiresAt":"2030-01-01T00:00:00.000Z"},"user":{"id":"u1"}}', 'null' ],
+        '{"session":{"expiresAt":"2030-01-01T00:00:00.000Z"},"user":{"id":"u1"}}', 'null', $inner ],
+    # PATH\nVALUE\nPAYLOAD: conditions on a verified token or a session
+    condition => [ "roles\na\n" . encode_json($claims), "user.emailVerified\ntrue\n" . encode_json($claims),
+        "\"https://x/roles\"\n^adm.*\$\n" . encode_json({ 'https://x/roles' => ['admin', 'user'], sub => 'u1' }),
+        "email\n\@example\\.com\$\n" . encode_json($claims), "exp\n1800000060\n" . encode_json($claims),
+        "user.id\nu1\n$inner", "session.userId\nu(\n$inner", "sub\n\n{\"sub\":\"a\\u0000b\"}" ],
 );
 
 for my $target (sort keys %seeds) {

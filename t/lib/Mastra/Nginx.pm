@@ -32,6 +32,12 @@ package Mastra::Nginx;
 #   MASTRA_AUTH_MODULE     the module to load (default build/ngx_http_mastra_auth_module.so)
 #   TEST_NGINX_BINARY      nginx (default /usr/sbin/nginx)
 #   TEST_NGINX_LEAVE=1     keep the prefix directories and print their paths
+#   MASTRA_AUTH_NGINX_ENV  "NAME=VALUE NAME=VALUE": added to nginx's environment
+#                          only (./build.sh asan: LD_PRELOAD of the sanitizer
+#                          runtime, ASAN_OPTIONS, UBSAN_OPTIONS)
+#   MASTRA_AUTH_VALGRIND   a directory: nginx runs under valgrind memcheck, one
+#                          log per process there (./build.sh valgrind), and the
+#                          harness waits longer for nginx to start and stop
 #
 # nginx is started with MASTRA_JWT_SECRET, JWT_AUTH_SECRET, BETTER_AUTH_SECRET
 # and AUTH_SECRET removed from its environment, so that the developer's shell
@@ -55,6 +61,19 @@ our $NGINX = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 
 my @SCRUBBED_ENV = qw(MASTRA_JWT_SECRET JWT_AUTH_SECRET BETTER_AUTH_SECRET
     AUTH_SECRET);
+
+# Under valgrind nginx starts, reloads and exits many times slower.
+our $VALGRIND = $ENV{MASTRA_AUTH_VALGRIND};
+our $SLOW = $VALGRIND ? 10 : 1;
+
+sub nginx_command {
+    return ($NGINX) unless $VALGRIND;
+    return ('valgrind', '--tool=memcheck', '--error-exitcode=99',
+        '--leak-check=full', '--errors-for-leak-kinds=definite',
+        '--show-leak-kinds=definite', '--track-fds=no', '--trace-children=yes',
+        '--num-callers=30', "--log-file=$VALGRIND/valgrind.%p.log",
+        "--suppressions=$ROOT/t/valgrind/nginx.supp", $NGINX);
+}
 
 # nginx may answer and close while a large request is still being sent
 $SIG{PIPE} = 'IGNORE';
@@ -251,6 +270,11 @@ sub exec_nginx {
 
         delete @ENV{@SCRUBBED_ENV};
 
+        for my $pair (split ' ', $ENV{MASTRA_AUTH_NGINX_ENV} || '') {
+            my ($k, $v) = split /=/, $pair, 2;
+            $ENV{$k} = $v if defined $v;
+        }
+
         while (my ($k, $v) = each %{ $self->{env} }) {
             if (defined $v) {
                 $ENV{$k} = $v;
@@ -259,7 +283,7 @@ sub exec_nginx {
             }
         }
 
-        exec $NGINX, @args;
+        exec nginx_command(), @args;
         exit 127;
     }
 
@@ -286,7 +310,7 @@ sub run {
             . $self->read_file('error.log');
     }
 
-    my $deadline = time + 10;
+    my $deadline = time + 10 * $SLOW;
     my $pid;
 
     while (time < $deadline) {
@@ -352,7 +376,7 @@ sub reload {
     my %old = map { $_ => 1 } _children($pid);
     kill 'HUP', $pid;
 
-    my $deadline = time + 10;
+    my $deadline = time + 10 * $SLOW;
     while (time < $deadline) {
         my @now = _children($pid);
         my @new = grep { !$old{$_} } @now;
@@ -448,7 +472,7 @@ sub stop {
 
     kill 'QUIT', $pid;
 
-    my $deadline = time + 10;
+    my $deadline = time + 10 * $SLOW;
     while (_alive($pid) && time < $deadline) {
         sleep 0.01;
     }
@@ -527,7 +551,7 @@ sub http {
     my ($self, $request, %opt) = @_;
 
     my $port = $self->port(defined $opt{port} ? $opt{port} : 1);
-    my $timeout = $opt{timeout} || 10;
+    my $timeout = $opt{timeout} || ($VALGRIND ? 30 : 10);
 
     my $s = IO::Socket::INET->new(
         Proto    => 'tcp',
