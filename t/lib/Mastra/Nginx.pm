@@ -306,6 +306,18 @@ sub run {
         '-c', "$d/$conf");
 
     if ($rc != 0) {
+        # under valgrind the daemonizing parent can fail (--error-exitcode)
+        # after the master started: stop what runs
+        my $until = $VALGRIND ? time + 5 : 0;
+        while (1) {
+            if ($self->read_file('nginx.pid') =~ /^(\d+)/) {
+                $self->{pid} = $1;
+                $self->stop;
+                last;
+            }
+            last if time >= $until;
+            sleep 0.1;
+        }
         croak "nginx failed to start (exit $rc):\n$stderr"
             . $self->read_file('error.log');
     }
