@@ -34,7 +34,9 @@ struct Jwt {
 // views the token, which must outlive it.  Refuses: other than 3 parts, bad
 // base64url, non-object JSON, missing/non-string alg, non-string or long kid,
 // any crit, b64, and JWE members (enc, zip, p2c).
-Status parse_jwt(std::string_view token, Jwt &out) noexcept;
+// With decode_signature false the signature part is only required to be
+// non-empty (a token verified before, whose bytes are known good).
+Status parse_jwt(std::string_view token, Jwt &out, bool decode_signature = true) noexcept;
 
 }  // namespace mastra_auth
 

@@ -3,6 +3,7 @@
 #include "mastra_auth/json_scan.h"
 
 #include <ctime>
+#include <memory>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -23,6 +24,21 @@ std::string base64_standard(std::string_view bytes) {
                             static_cast<int>(bytes.size()));
     out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
     return out;
+}
+
+// The HMAC key of a Better Auth secret, made ready once per thread for the
+// last secret seen (a configuration has one, or very few): the one-shot
+// HMAC() cost more than the rest of a session request answered from the zone.
+const HmacKey *prepared_secret(std::string_view secret) {
+    thread_local std::string last;
+    thread_local std::shared_ptr<const HmacKey> key;
+    if (!key || last.size() != secret.size() ||
+        CRYPTO_memcmp(last.data(), secret.data(), secret.size()) != 0) {
+        key = HmacKey::prepare(secret, bit_of(Algorithm::HS256));
+        OPENSSL_cleanse(last.data(), last.size());
+        last.assign(secret);
+    }
+    return key.get();
 }
 
 bool equal_in_constant_time(std::string_view a, std::string_view b) {
@@ -123,6 +139,20 @@ bool better_auth_signed_token(std::string_view signed_token, std::string_view se
         // Better Auth's own reader wants exactly this shape (44 chars, '=').
         if (signature.size() != 44 || signature.back() != '=') return false;
         std::string_view value = signed_token.substr(0, dot);
+
+        if (const HmacKey *key = prepared_secret(secret)) {
+            // The 32 bytes the signature spells, refused unless spelled the
+            // one canonical way; then compared in constant time.
+            unsigned char raw[33];
+            if (EVP_DecodeBlock(raw, reinterpret_cast<const unsigned char *>(signature.data()), 44) != 33)
+                return false;
+            std::string_view mac(reinterpret_cast<const char *>(raw), 32);
+            if (base64_standard(mac) != signature) return false;
+            if (!key->verify(Algorithm::HS256, value, mac)) return false;
+            token = value;
+            return true;
+        }
+
         std::string mac = hmac_sign(Algorithm::HS256, secret, value);
         if (mac.empty()) return false;
         bool ok = equal_in_constant_time(base64_standard(mac), signature);

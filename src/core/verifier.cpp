@@ -76,7 +76,7 @@ Status JwsVerifier::verify(std::string_view token, std::int64_t now,
                            Identity &identity, Signature signature) const noexcept {
     try {
         Jwt jwt;
-        Status status = parse_jwt(token, jwt);
+        Status status = parse_jwt(token, jwt, signature == Signature::Check);
         if (status != Status::Ok) return status;
 
         // Unverified values, kept only for the log line, made safe for it.

@@ -492,3 +492,46 @@ TEST(Api, RequestTextHelpers) {
     EXPECT_EQ(ma_percent_decode(S("bad%2"), out), -1);
     EXPECT_EQ(ma_percent_decode(S(""), out), 0);
 }
+
+// The verified-token cache's part of the seam: keys are per verifier, a
+// known token skips only the signature, and valid_until is exp + leeway.
+TEST(Api, VerifiedTokenCacheSeam) {
+    Created a = create(kSecret32, MA_ALG_HS256);
+    Created b = create(kSecret32, MA_ALG_HS256, {}, {"api"});
+    ASSERT_EQ(a.status, MA_OK);
+    ASSERT_EQ(b.status, MA_OK);
+    const std::string token =
+        sign_token(R"({"alg":"HS256"})", R"({"sub":"u","exp":)" + std::to_string(kNow + 60) + "}", kSecret32);
+
+    unsigned char ka[32], ka2[32], kb[32];
+    ma_verifier_cache_key(a.verifier, S(token), ka);
+    ma_verifier_cache_key(a.verifier, S(token), ka2);
+    ma_verifier_cache_key(b.verifier, S(token), kb);
+    EXPECT_EQ(std::memcmp(ka, ka2, 32), 0);   // stable for one verifier
+    EXPECT_NE(std::memcmp(ka, kb, 32), 0);    // never shared by another
+
+    ma_identity_t *id = nullptr;
+    ASSERT_EQ(ma_verify(a.verifier, S(token), kNow, &id), MA_OK);
+    EXPECT_EQ(ma_identity_valid_until(id), kNow + 60);
+    ma_identity_free(id);
+
+    // Known good: the signature is not looked at; everything else is.
+    const std::string resigned = token.substr(0, token.rfind('.') + 1) + "AAAA";
+    id = nullptr;
+    EXPECT_EQ(ma_verify_known(a.verifier, S(resigned), kNow, &id), MA_OK);
+    EXPECT_EQ(std::string(ma_identity_user(id).data, ma_identity_user(id).len), "u");
+    ma_identity_free(id);
+    id = nullptr;
+    EXPECT_EQ(ma_verify_known(a.verifier, S(token), kNow + 60, &id), MA_TOKEN_EXPIRED);
+    ma_identity_free(id);
+    id = nullptr;
+    EXPECT_EQ(ma_verify_known(b.verifier, S(token), kNow, &id), MA_AUDIENCE_MISMATCH);
+    ma_identity_free(id);
+    const std::string none = sign_token(R"({"alg":"none"})", R"({"sub":"u"})", kSecret32);
+    id = nullptr;
+    EXPECT_EQ(ma_verify_known(a.verifier, S(none), kNow, &id), MA_ALGORITHM_NOT_ALLOWED);
+    ma_identity_free(id);
+
+    ma_verifier_free(a.verifier);
+    ma_verifier_free(b.verifier);
+}
