@@ -12,7 +12,7 @@
 #ifndef MASTRA_AUTH_JSON_SCAN_H
 #define MASTRA_AUTH_JSON_SCAN_H
 
-#include <deque>
+#include <forward_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,7 +44,7 @@ public:
 
 private:
     std::vector<JsonMember> members_;
-    std::deque<std::string> decoded_;   // names that held escapes
+    std::forward_list<std::string> decoded_;   // names that held escapes (stable, no allocation when none)
 };
 
 // The text of a String member's value (quotes included, as scanned),

@@ -87,7 +87,7 @@ void unescape(std::string_view raw, std::string &out) {
 
 class Scanner {
 public:
-    Scanner(std::string_view text, std::vector<JsonMember> &top, std::deque<std::string> &decoded)
+    Scanner(std::string_view text, std::vector<JsonMember> &top, std::forward_list<std::string> &decoded)
         : p_(reinterpret_cast<const unsigned char *>(text.data())), end_(p_ + text.size()),
           top_(top), decoded_(decoded) {}
 
@@ -104,7 +104,7 @@ private:
     const unsigned char *end_;
     int depth_ = 0;
     std::vector<JsonMember> &top_;
-    std::deque<std::string> &decoded_;
+    std::forward_list<std::string> &decoded_;
     std::vector<std::string_view> names_;   // decoded names of the open objects
     std::vector<std::string_view> sorted_;
 
@@ -294,9 +294,9 @@ private:
             if (!string(raw, escaped)) return false;
             std::string_view name = raw;
             if (escaped) {
-                decoded_.emplace_back();
-                unescape(raw, decoded_.back());
-                name = decoded_.back();
+                decoded_.emplace_front();
+                unescape(raw, decoded_.front());
+                name = decoded_.front();
             }
             names_.push_back(name);
             skip_space();
