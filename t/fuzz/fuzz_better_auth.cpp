@@ -19,12 +19,17 @@ constexpr std::int64_t kNow = 1800000000;
 
 void check_identity(const mastra_auth::Identity &identity, std::int64_t expires) {
     if (expires <= kNow) __builtin_trap();
-    const auto &payload = identity.payload;
+    const auto &payload = identity.claims();
     if (!payload.is_object() || !payload.contains("session") || !payload["session"].is_object() ||
         payload["session"].contains("token") || !payload.contains("user"))
         __builtin_trap();
     for (char c : identity.user + identity.email)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) __builtin_trap();
+    // What the zone keeps reads back as the same identity.
+    mastra_auth::Identity kept;
+    if (mastra_auth::better_auth_cached_session(identity.claims_text(), kept) != mastra_auth::Status::Ok ||
+        kept.user != identity.user || kept.email != identity.email || kept.claims() != payload)
+        __builtin_trap();
 }
 
 }  // namespace
