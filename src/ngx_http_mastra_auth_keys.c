@@ -619,16 +619,15 @@ ngx_http_mastra_auth_fetch_thread(void *data, ngx_log_t *log)
 
     fetch->result = ma_fetch_run(url, ca, (long) ks->timeout, issuer);
 
-    if (fetch->result == NULL || !ma_fetch_ok(fetch->result)) {
-        return;
-    }
-
-    if (ma_keyset_parse_jwks(ma_fetch_body(fetch->result), 1, &fetch->keys,
-                             err, sizeof(err))
-        != MA_OK)
+    if (fetch->result != NULL && ma_fetch_ok(fetch->result)
+        && ma_keyset_parse_jwks(ma_fetch_body(fetch->result), 1, &fetch->keys,
+                                err, sizeof(err))
+           != MA_OK)
     {
         fetch->keys = NULL;
     }
+
+    ma_thread_done();
 }
 
 

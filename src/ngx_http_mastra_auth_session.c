@@ -538,6 +538,8 @@ ngx_http_mastra_auth_ask_thread(void *data, ngx_log_t *log)
     cookie.len = ask->cookie.len;
 
     ask->result = ma_fetch_with_cookie(url, ca, (long) ask->timeout, cookie);
+
+    ma_thread_done();
 }
 
 

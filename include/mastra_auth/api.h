@@ -232,6 +232,13 @@ long ma_fetch_status(const ma_fetch_t *fetch);
 /* Cache-Control max-age in seconds, or -1. */
 int64_t ma_fetch_max_age(const ma_fetch_t *fetch);
 
+/*
+ * At the end of each thread-pool task: frees OpenSSL's state of this thread
+ * now, while the worker waits for the task, rather than in the thread's exit
+ * handlers, which at worker exit can race OpenSSL's own atexit cleanup.
+ */
+void ma_thread_done(void);
+
 /* GET url sending a Cookie header (Better Auth's get-session). */
 ma_fetch_t *ma_fetch_with_cookie(ma_str_t url, ma_str_t ca_file,
     long timeout_ms, ma_str_t cookie);

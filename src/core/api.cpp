@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -308,6 +309,8 @@ void ma_jws_cache_key(const ma_jws_verifier_t *verifier, ma_str_t token, unsigne
 }
 
 int ma_fetch_global_init(void) { return fetch_global_init() ? 0 : -1; }
+
+void ma_thread_done(void) { OPENSSL_thread_stop(); }
 
 ma_fetch_t *ma_fetch_run(ma_str_t url, ma_str_t ca_file, long timeout_ms, ma_str_t discovery_issuer) {
     try {
