@@ -139,24 +139,16 @@ bool better_auth_signed_token(std::string_view signed_token, std::string_view se
         // Better Auth's own reader wants exactly this shape (44 chars, '=').
         if (signature.size() != 44 || signature.back() != '=') return false;
         std::string_view value = signed_token.substr(0, dot);
-
-        if (const HmacKey *key = prepared_secret(secret)) {
-            // The 32 bytes the signature spells, refused unless spelled the
-            // one canonical way; then compared in constant time.
-            unsigned char raw[33];
-            if (EVP_DecodeBlock(raw, reinterpret_cast<const unsigned char *>(signature.data()), 44) != 33)
-                return false;
-            std::string_view mac(reinterpret_cast<const char *>(raw), 32);
-            if (base64_standard(mac) != signature) return false;
-            if (!key->verify(Algorithm::HS256, value, mac)) return false;
-            token = value;
-            return true;
-        }
-
-        std::string mac = hmac_sign(Algorithm::HS256, secret, value);
-        if (mac.empty()) return false;
-        bool ok = equal_in_constant_time(base64_standard(mac), signature);
-        OPENSSL_cleanse(mac.data(), mac.size());
+        // The 32 bytes the signature spells, refused unless spelled the one
+        // canonical way; then compared in constant time.
+        unsigned char raw[33];
+        if (EVP_DecodeBlock(raw, reinterpret_cast<const unsigned char *>(signature.data()), 44) != 33)
+            return false;
+        std::string_view mac(reinterpret_cast<const char *>(raw), 32);
+        if (base64_standard(mac) != signature) return false;
+        const HmacKey *key = prepared_secret(secret);
+        bool ok = key ? key->verify(Algorithm::HS256, value, mac)
+                      : hmac_verify(Algorithm::HS256, secret, value, mac);
         if (ok) token = value;
         return ok;
     } catch (...) {

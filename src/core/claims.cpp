@@ -11,28 +11,29 @@ namespace {
 // numbers (1e300, overflowing ones) are refused, not clamped.
 constexpr double kMaxNumericDate = 253402300799.0;
 
-enum class TimeClaim { Absent, Valid, Invalid };
+// A claim as read: absent, of the right type (and range), or not.
+enum class Read { Absent, Valid, Invalid };
 
 // RFC 7519 section 2: a NumericDate is a JSON number (fractions allowed);
 // strings, booleans, null, arrays and negative or huge numbers are refused.
-TimeClaim read_time(const JsonObjectScan &payload, std::string_view name, double &out) {
+Read read_time(const JsonObjectScan &payload, std::string_view name, double &out) {
     const JsonMember *member = payload.find(name);
-    if (member == nullptr) return TimeClaim::Absent;
+    if (member == nullptr) return Read::Absent;
     double v = 0;
     if (member->kind != JsonKind::Number || !json_number_value(member->value, v))
-        return TimeClaim::Invalid;
-    if (!std::isfinite(v) || v < 0 || v > kMaxNumericDate) return TimeClaim::Invalid;
+        return Read::Invalid;
+    if (!std::isfinite(v) || v < 0 || v > kMaxNumericDate) return Read::Invalid;
     out = v;
-    return TimeClaim::Valid;
+    return Read::Valid;
 }
 
 // A string claim's text; Absent when missing, Invalid when not a string.
-TimeClaim read_string(const JsonObjectScan &payload, std::string_view name, std::string &out) {
+Read read_string(const JsonObjectScan &payload, std::string_view name, std::string &out) {
     const JsonMember *member = payload.find(name);
-    if (member == nullptr) return TimeClaim::Absent;
+    if (member == nullptr) return Read::Absent;
     if (member->kind != JsonKind::String || !json_string_value(member->value, out))
-        return TimeClaim::Invalid;
-    return TimeClaim::Valid;
+        return Read::Invalid;
+    return Read::Valid;
 }
 
 bool has_control_byte(std::string_view s) {
@@ -56,17 +57,17 @@ Status check_claims(const JsonObjectScan &payload, const ClaimPolicy &policy, st
         const double leeway = static_cast<double>(policy.leeway);
 
         double exp = 0, nbf = 0, iat = 0;
-        TimeClaim has_exp = read_time(payload, "exp", exp);
-        TimeClaim has_nbf = read_time(payload, "nbf", nbf);
-        TimeClaim has_iat = read_time(payload, "iat", iat);
-        if (has_exp == TimeClaim::Invalid || has_nbf == TimeClaim::Invalid ||
-            has_iat == TimeClaim::Invalid)
+        Read has_exp = read_time(payload, "exp", exp);
+        Read has_nbf = read_time(payload, "nbf", nbf);
+        Read has_iat = read_time(payload, "iat", iat);
+        if (has_exp == Read::Invalid || has_nbf == Read::Invalid ||
+            has_iat == Read::Invalid)
             return Status::TokenMalformed;
 
         std::string sub, iss;
-        TimeClaim has_sub = read_string(payload, "sub", sub);
-        TimeClaim has_iss = read_string(payload, "iss", iss);
-        if (has_sub == TimeClaim::Invalid || has_iss == TimeClaim::Invalid)
+        Read has_sub = read_string(payload, "sub", sub);
+        Read has_iss = read_string(payload, "iss", iss);
+        if (has_sub == Read::Invalid || has_iss == Read::Invalid)
             return Status::TokenMalformed;
 
         // A subject with control bytes names nobody sane, and would be one
@@ -93,13 +94,13 @@ Status check_claims(const JsonObjectScan &payload, const ClaimPolicy &policy, st
         }
 
         // exp: the token is valid strictly before exp (RFC 7519 section 4.1.4).
-        if (has_exp == TimeClaim::Valid && !(t < exp + leeway)) return Status::TokenExpired;
-        if (has_nbf == TimeClaim::Valid && t < nbf - leeway) return Status::TokenNotYetValid;
+        if (has_exp == Read::Valid && !(t < exp + leeway)) return Status::TokenExpired;
+        if (has_nbf == Read::Valid && t < nbf - leeway) return Status::TokenNotYetValid;
         // A token issued in the future was not issued by a sane clock.
-        if (has_iat == TimeClaim::Valid && iat > t + leeway) return Status::TokenNotYetValid;
+        if (has_iat == Read::Valid && iat > t + leeway) return Status::TokenNotYetValid;
 
         if (!policy.issuers.empty()) {
-            if (has_iss != TimeClaim::Valid || !one_of(iss, policy.issuers))
+            if (has_iss != Read::Valid || !one_of(iss, policy.issuers))
                 return Status::IssuerMismatch;
         }
 
@@ -112,7 +113,7 @@ Status check_claims(const JsonObjectScan &payload, const ClaimPolicy &policy, st
 
         if (valid_until != nullptr) {
             // now < exp + leeway holds exactly while now < ceil(exp + leeway).
-            *valid_until = has_exp == TimeClaim::Valid
+            *valid_until = has_exp == Read::Valid
                                ? static_cast<std::int64_t>(std::ceil(exp + leeway))
                                : std::numeric_limits<std::int64_t>::max();
         }

@@ -20,18 +20,21 @@ int hmac_index(Algorithm alg) {
     }
 }
 
-const char *digest_name(Algorithm alg) {
+// Index of an algorithm's SHA-2 in kSha2Names, or -1 (EdDSA).
+int sha2_index(Algorithm alg) {
     switch (alg) {
     case Algorithm::HS256: case Algorithm::RS256: case Algorithm::PS256: case Algorithm::ES256:
-        return "SHA256";
+        return 0;
     case Algorithm::HS384: case Algorithm::RS384: case Algorithm::PS384: case Algorithm::ES384:
-        return "SHA384";
+        return 1;
     case Algorithm::HS512: case Algorithm::RS512: case Algorithm::PS512: case Algorithm::ES512:
-        return "SHA512";
+        return 2;
     default:
-        return nullptr;
+        return -1;
     }
 }
+
+constexpr const char *kSha2Names[] = {"SHA256", "SHA384", "SHA512"};
 
 bool tag_matches(const unsigned char *mac, std::size_t mac_len, std::string_view signature) {
     return mac_len == signature.size() && CRYPTO_memcmp(mac, signature.data(), mac_len) == 0;
@@ -42,13 +45,11 @@ bool tag_matches(const unsigned char *mac, std::size_t mac_len, std::string_view
 const EVP_MD *sha2_digest(Algorithm alg) noexcept {
     // Fetched once, kept for the life of the process (static initialisation
     // is thread-safe).
-    static EVP_MD *const digests[3] = {EVP_MD_fetch(nullptr, "SHA256", nullptr),
-                                       EVP_MD_fetch(nullptr, "SHA384", nullptr),
-                                       EVP_MD_fetch(nullptr, "SHA512", nullptr)};
-    const char *name = digest_name(alg);
-    if (name == nullptr) return nullptr;
-    const std::string_view bits(name + 3);   // "256", "384", "512"
-    return digests[bits == "256" ? 0 : bits == "384" ? 1 : 2];
+    static EVP_MD *const digests[3] = {EVP_MD_fetch(nullptr, kSha2Names[0], nullptr),
+                                       EVP_MD_fetch(nullptr, kSha2Names[1], nullptr),
+                                       EVP_MD_fetch(nullptr, kSha2Names[2], nullptr)};
+    const int index = sha2_index(alg);
+    return index < 0 ? nullptr : digests[index];
 }
 
 std::string hmac_sign(Algorithm alg, std::string_view key, std::string_view input) {
@@ -96,7 +97,7 @@ std::shared_ptr<const HmacKey> HmacKey::prepare(std::string_view key, unsigned a
             State &state = prepared->states_[hmac_index(alg)];
             OSSL_PARAM params[] = {
                 OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 const_cast<char *>(digest_name(alg)), 0),
+                                                 const_cast<char *>(kSha2Names[sha2_index(alg)]), 0),
                 OSSL_PARAM_construct_end()};
             state.keyed = EVP_MAC_CTX_new(mac);
             ok = state.keyed != nullptr &&

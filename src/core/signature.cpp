@@ -62,6 +62,23 @@ struct MdCtxDeleter {
     void operator()(EVP_MD_CTX *ctx) const noexcept { EVP_MD_CTX_free(ctx); }
 };
 
+// The RSA padding an algorithm names, on a verify context (nothing to set
+// for ECDSA and EdDSA).
+bool set_padding(EVP_PKEY_CTX *pctx, Algorithm alg, const EVP_MD *md) {
+    switch (alg) {
+    case Algorithm::RS256: case Algorithm::RS384: case Algorithm::RS512:
+        return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
+    case Algorithm::PS256: case Algorithm::PS384: case Algorithm::PS512:
+        // RFC 7518 3.5: MGF1 with the same hash, salt as long as the hash.
+        // The default (auto) salt length accepts Wycheproof's invalid vectors.
+        return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+               EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1 &&
+               EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
+    default:
+        return true;
+    }
+}
+
 bool evp_verify(Algorithm alg, EVP_PKEY *pkey, std::string_view input, std::string_view signature) {
     std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
     if (!ctx) return false;
@@ -69,22 +86,7 @@ bool evp_verify(Algorithm alg, EVP_PKEY *pkey, std::string_view input, std::stri
     const EVP_MD *md = alg == Algorithm::EdDSA ? nullptr : digest_of(alg);
     if (alg != Algorithm::EdDSA && md == nullptr) return false;
     if (EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, pkey) != 1) return false;
-
-    switch (alg) {
-    case Algorithm::RS256: case Algorithm::RS384: case Algorithm::RS512:
-        if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1) return false;
-        break;
-    case Algorithm::PS256: case Algorithm::PS384: case Algorithm::PS512:
-        // RFC 7518 3.5: MGF1 with the same hash, salt as long as the hash.
-        // The default (auto) salt length accepts Wycheproof's invalid vectors.
-        if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1 ||
-            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1)
-            return false;
-        break;
-    default:
-        break;
-    }
+    if (!set_padding(pctx, alg, md)) return false;
     // Only 1 is success: 0 is a bad signature, negative values are errors
     // (cloudendpoints/esp#874 took -1 for valid).
     return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char *>(signature.data()),
@@ -111,20 +113,7 @@ int PreparedVerify::verify(Algorithm alg, EVP_PKEY *pkey, std::string_view input
     if (ctx == nullptr) {
         EVP_PKEY_CTX *fresh = EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr);
         bool ok = fresh != nullptr && EVP_PKEY_verify_init(fresh) == 1 &&
-                  EVP_PKEY_CTX_set_signature_md(fresh, md) == 1;
-        switch (family_of(alg) == KeyFamily::Rsa ? alg : Algorithm::ES256) {
-        case Algorithm::RS256: case Algorithm::RS384: case Algorithm::RS512:
-            ok = ok && EVP_PKEY_CTX_set_rsa_padding(fresh, RSA_PKCS1_PADDING) == 1;
-            break;
-        case Algorithm::PS256: case Algorithm::PS384: case Algorithm::PS512:
-            // as evp_verify: MGF1 with the same hash, salt as long as the hash
-            ok = ok && EVP_PKEY_CTX_set_rsa_padding(fresh, RSA_PKCS1_PSS_PADDING) == 1 &&
-                 EVP_PKEY_CTX_set_rsa_mgf1_md(fresh, md) == 1 &&
-                 EVP_PKEY_CTX_set_rsa_pss_saltlen(fresh, RSA_PSS_SALTLEN_DIGEST) == 1;
-            break;
-        default:
-            break;
-        }
+                  EVP_PKEY_CTX_set_signature_md(fresh, md) == 1 && set_padding(fresh, alg, md);
         if (!ok) {
             EVP_PKEY_CTX_free(fresh);
             return -1;
