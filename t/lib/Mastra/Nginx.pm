@@ -674,6 +674,19 @@ sub grep_log {
     return grep { /$re/ } split /\n/, $text;
 }
 
+# wait_log($re, $timeout, $file): grep_log, retried until a line matches or
+# $timeout seconds (5 unless told) pass; for lines a background task (a key
+# set refresh) writes after the request that started it has been answered.
+sub wait_log {
+    my ($self, $re, $timeout, $file) = @_;
+    my $deadline = time + (defined $timeout ? $timeout : 5);
+    while (1) {
+        my @lines = $self->grep_log($re, $file);
+        return @lines if @lines || time >= $deadline;
+        sleep 0.05;
+    }
+}
+
 # Asserts that no log file of the instance holds $string (e.g. a token).
 sub log_lacks {
     my ($self, $string, $name, @files) = @_;
