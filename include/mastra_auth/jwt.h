@@ -36,6 +36,7 @@ struct Jwt {
 // any crit, b64, and JWE members (enc, zip, p2c).
 // With decode_signature false the signature part is only required to be
 // non-empty (a token verified before, whose bytes are known good).
+// out may be reused from token to token (its texts keep their capacity).
 Status parse_jwt(std::string_view token, Jwt &out, bool decode_signature = true) noexcept;
 
 }  // namespace mastra_auth

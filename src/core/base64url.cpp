@@ -25,30 +25,44 @@ constexpr auto kDecode = make_decode_table();
 
 bool base64url_decode(std::string_view in, std::string &out) {
     // A remainder of one character cannot encode a whole byte.
-    if (in.size() % 4 == 1) return false;
+    const std::size_t rest = in.size() % 4;
+    if (rest == 1) return false;
 
-    // Written in place (push_back per byte cost more than the decoding).
-    out.resize(in.size() / 4 * 3 + (in.size() % 4 ? in.size() % 4 - 1 : 0));
-    char *w = out.data();
+    // Written in place, four characters to three bytes at a time: a token's
+    // parts are decoded on every request.
+    out.resize(in.size() / 4 * 3 + (rest ? rest - 1 : 0));
+    auto *w = reinterpret_cast<unsigned char *>(out.data());
+    const auto *p = reinterpret_cast<const unsigned char *>(in.data());
+    const auto *whole_end = p + (in.size() - rest);
 
-    std::uint32_t bits = 0;
-    int nbits = 0;
-    for (unsigned char c : in) {
-        std::uint8_t v = kDecode[c];
-        if (v == kInvalid) {   // '=', '+', '/', whitespace, anything else
+    // kInvalid ('=', '+', '/', whitespace, anything else) is the only table
+    // entry with the high bit set.
+    for (; p < whole_end; p += 4, w += 3) {
+        std::uint32_t a = kDecode[p[0]], b = kDecode[p[1]], c = kDecode[p[2]], d = kDecode[p[3]];
+        if ((a | b | c | d) & 0x80) {
             out.clear();
             return false;
         }
-        bits = (bits << 6) | v;
-        nbits += 6;
-        if (nbits >= 8) {
-            nbits -= 8;
-            *w++ = static_cast<char>((bits >> nbits) & 0xff);
-        }
+        std::uint32_t v = a << 18 | b << 12 | c << 6 | d;
+        w[0] = static_cast<unsigned char>(v >> 16);
+        w[1] = static_cast<unsigned char>(v >> 8);
+        w[2] = static_cast<unsigned char>(v);
     }
-    // The unused low bits of the last character must be zero (RFC 4648
-    // section 3.5): otherwise two encodings decode to one value.
-    return (bits & ((1u << nbits) - 1)) == 0;
+    if (rest == 0) return true;
+
+    // Two or three characters left: one or two bytes, and the unused low
+    // bits of the last character must be zero (RFC 4648 section 3.5), or
+    // two encodings would decode to one value.
+    std::uint32_t a = kDecode[p[0]], b = kDecode[p[1]], c = rest == 3 ? kDecode[p[2]] : 0;
+    bool ok = ((a | b | c) & 0x80) == 0 && (rest == 2 ? (b & 0x0f) == 0 : (c & 0x03) == 0);
+    if (!ok) {
+        out.clear();
+        return false;
+    }
+    std::uint32_t v = a << 18 | b << 12 | c << 6;
+    w[0] = static_cast<unsigned char>(v >> 16);
+    if (rest == 3) w[1] = static_cast<unsigned char>(v >> 8);
+    return true;
 }
 
 std::string base64url_encode(std::string_view in) {

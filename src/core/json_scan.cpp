@@ -53,6 +53,10 @@ void append_utf8(std::string &out, unsigned long cp) {
 
 // Unescapes the inside of a string already validated by the scan.
 void unescape(std::string_view raw, std::string &out) {
+    if (raw.find('\\') == std::string_view::npos) {   // the common case
+        out.assign(raw);
+        return;
+    }
     out.clear();
     out.reserve(raw.size());
     const auto *p = reinterpret_cast<const unsigned char *>(raw.data());
@@ -92,6 +96,7 @@ public:
           top_(top), decoded_(decoded) {}
 
     bool document() {
+        names_.clear();
         skip_space();
         if (p_ == end_ || *p_ != '{') return false;
         if (!object(/*top=*/true)) return false;
@@ -105,8 +110,20 @@ private:
     int depth_ = 0;
     std::vector<JsonMember> &top_;
     std::forward_list<std::string> &decoded_;
-    std::vector<std::string_view> names_;   // decoded names of the open objects
-    std::vector<std::string_view> sorted_;
+    // Decoded names of the open objects, and a sorting copy: per thread,
+    // kept between scans for their capacity (every request scans two
+    // objects, and growing these anew was most of a scan's allocations),
+    // and held by reference (a thread-local costs a lookup in a module).
+    struct Scratch {
+        std::vector<std::string_view> names;
+        std::vector<std::string_view> sorted;
+    };
+    static Scratch &scratch() {
+        static thread_local Scratch s;
+        return s;
+    }
+    std::vector<std::string_view> &names_ = scratch().names;
+    std::vector<std::string_view> &sorted_ = scratch().sorted;
 
     void skip_space() {
         while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;

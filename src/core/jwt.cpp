@@ -15,6 +15,12 @@ constexpr std::string_view kRefusedHeaderMembers[] = {"crit", "b64", "enc", "zip
 
 Status parse_jwt(std::string_view token, Jwt &out, bool decode_signature) noexcept {
     try {
+        // out may be a scratch reused from another token: nothing of it is
+        // left for a caller to read by mistake.
+        out.signing_input = {};
+        out.signature.clear();
+        out.alg.clear();
+        out.kid.clear();
         if (token.empty() || token.size() > kMaxTokenLength) return Status::TokenMalformed;
 
         // Exactly three parts, none of them empty (no detached payload, no JWE).
@@ -44,7 +50,6 @@ Status parse_jwt(std::string_view token, Jwt &out, bool decode_signature) noexce
         if (alg == nullptr || alg->kind != JsonKind::String || !json_string_value(alg->value, out.alg))
             return Status::TokenMalformed;
 
-        out.kid.clear();
         if (const JsonMember *kid = out.header.find("kid")) {
             if (kid->kind != JsonKind::String || !json_string_value(kid->value, out.kid))
                 return Status::TokenMalformed;

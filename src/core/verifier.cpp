@@ -59,13 +59,19 @@ JwsVerifier::JwsVerifier(unsigned algorithms, ClaimPolicy policy)
 }
 
 void JwsVerifier::cache_key(std::string_view token, unsigned char out[32]) const noexcept {
+    // One context per thread, initialised again for each key: a fresh one
+    // per call cost more than the hash of a short token.
+    struct Context {
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        ~Context() { EVP_MD_CTX_free(ctx); }
+    };
+    static thread_local Context context;
+    EVP_MD_CTX *ctx = context.ctx;
     unsigned int len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, sha2_digest(Algorithm::HS256), nullptr) == 1 &&
               EVP_DigestUpdate(ctx, scope_, sizeof(scope_)) == 1 &&
               EVP_DigestUpdate(ctx, token.data(), token.size()) == 1 &&
               EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == 32;
-    EVP_MD_CTX_free(ctx);
     // A key no token maps to (all 0xff) rather than a half-written one; the
     // cache then finds nothing or stores under a key nobody looks up twice.
     if (!ok) std::memset(out, 0xff, 32);
@@ -75,7 +81,10 @@ Status JwsVerifier::verify(std::string_view token, std::int64_t now,
                            const std::vector<const KeySet *> &sets, bool ignore_kid,
                            Identity &identity, Signature signature) const noexcept {
     try {
-        Jwt jwt;
+        // One parse per request on the worker's thread: the texts and member
+        // lists keep their capacity from the last token, so a request costs
+        // no allocation here (parse_jwt overwrites every field it sets).
+        static thread_local Jwt jwt;
         Status status = parse_jwt(token, jwt, signature == Signature::Check);
         if (status != Status::Ok) return status;
 
@@ -110,7 +119,7 @@ Status JwsVerifier::verify(std::string_view token, std::int64_t now,
         if (const JsonMember *email = jwt.payload.find("email");
             email && email->kind == JsonKind::String && json_string_value(email->value, text))
             identity.email = header_safe(text);
-        identity.set_claims_text(std::move(jwt.payload_text));
+        identity.set_claims_text(jwt.payload_text);   // a copy: the scratch keeps its own
         return Status::Ok;
     } catch (...) {
         return Status::InternalError;
