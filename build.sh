@@ -358,6 +358,6 @@ case "${1:-}" in
     asan) install_dependencies; run_asan ;;
     valgrind) build >/dev/null; shift; run_valgrind "$@" ;;
     bench) build >/dev/null; install_dependencies wrk; install_fixtures; build_per_worker_variant
-        exec "$ROOT/t/bench/run" "$MODULE" "${2:-5}" "$BUILD/per-worker/ngx_http_mastra_auth_module.so" ;;
+        exec "$ROOT/t/bench/run" "$MODULE" "${2:-3}" "$BUILD/per-worker/ngx_http_mastra_auth_module.so" ;;
     *) echo "usage: $0 [demo|test|fuzz [SECONDS]|asan|valgrind [TEST...]|bench [SECONDS]]" >&2; exit 2 ;;
 esac

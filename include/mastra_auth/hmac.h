@@ -19,6 +19,11 @@ namespace mastra_auth {
 // the implementation up again on every use.  nullptr for EdDSA.
 const EVP_MD *sha2_digest(Algorithm alg) noexcept;
 
+// SHA-256 of first then second, with a digest context kept per thread (a
+// fresh context per call cost more than hashing a short token); false on an
+// OpenSSL failure, out then unspecified.
+bool sha256(std::string_view first, std::string_view second, unsigned char out[32]) noexcept;
+
 // The MAC of input under key; empty on an OpenSSL failure.
 std::string hmac_sign(Algorithm alg, std::string_view key, std::string_view input);
 

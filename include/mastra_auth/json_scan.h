@@ -51,8 +51,17 @@ private:
 // unescaped into out.
 bool json_string_value(std::string_view value, std::string &out);
 
+// The same as a view: into value itself when the string holds no escape
+// (the usual case: no copy), else into storage, unescaped.
+bool json_string_view(std::string_view value, std::string &storage, std::string_view &out);
+
 // A Number member's value as a double; false when it does not fit in one.
 bool json_number_value(std::string_view value, double &out) noexcept;
+
+// A member of an Object member's value (as scanned: well-formed, so not
+// checked again), by decoded name; false when it has none of that name.
+// out.name is name.
+bool json_object_member(std::string_view object, std::string_view name, JsonMember &out);
 
 // The elements of an Array member's value (as scanned), with their kinds.
 struct JsonElement {

@@ -424,10 +424,9 @@ ma_status_t ma_ba_session_cached(ma_str_t text, ma_identity_t **identity) {
 }
 
 void ma_sha256(ma_str_t in, unsigned char out[32]) {
-    // With the digest fetched once (SHA256() looks it up on every call);
-    // one-shot SHA256() stays the fallback should EVP_Digest fail.
-    unsigned int len = 0;
-    if (EVP_Digest(in.data, in.len, out, &len, sha2_digest(Algorithm::HS256), nullptr) != 1 || len != 32)
+    // With the digest fetched once and a context per thread (SHA256()
+    // looks the digest up on every call); it stays the fallback.
+    if (!sha256(view(in), {}, out))
         SHA256(reinterpret_cast<const unsigned char *>(in.data), in.len, out);
 }
 

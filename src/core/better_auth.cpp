@@ -235,17 +235,20 @@ Status better_auth_session(std::string_view body, std::int64_t now, Identity &id
 Status better_auth_cached_session(std::string_view text, Identity &identity) noexcept {
     try {
         // Only the user is read now; the rest is parsed if a claim is asked.
-        JsonObjectScan top, user;
-        const JsonMember *member = top.scan(text) ? top.find("user") : nullptr;
-        if (member == nullptr || member->kind != JsonKind::Object || !user.scan(member->value))
-            return Status::SessionInvalid;
-        std::string value;
-        const JsonMember *id = user.find("id");
-        if (id == nullptr || id->kind != JsonKind::String || !json_string_value(id->value, value))
+        // The scan of the whole text checks the user object too: its members
+        // are then looked up without a second scan.
+        JsonObjectScan top;
+        const JsonMember *user = top.scan(text) ? top.find("user") : nullptr;
+        if (user == nullptr || user->kind != JsonKind::Object) return Status::SessionInvalid;
+        std::string storage;
+        std::string_view value;
+        JsonMember id, email;
+        if (!json_object_member(user->value, "id", id) || id.kind != JsonKind::String ||
+            !json_string_view(id.value, storage, value))
             return Status::SessionInvalid;
         identity.user = header_safe(value);
-        if (const JsonMember *email = user.find("email");
-            email && email->kind == JsonKind::String && json_string_value(email->value, value))
+        if (json_object_member(user->value, "email", email) && email.kind == JsonKind::String &&
+            json_string_view(email.value, storage, value))
             identity.email = header_safe(value);
         identity.set_claims_text(std::string(text));
         return Status::Ok;

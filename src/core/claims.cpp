@@ -27,11 +27,13 @@ Read read_time(const JsonObjectScan &payload, std::string_view name, double &out
     return Read::Valid;
 }
 
-// A string claim's text; Absent when missing, Invalid when not a string.
-Read read_string(const JsonObjectScan &payload, std::string_view name, std::string &out) {
+// A string claim's text (a view into the payload, or into storage when it
+// held escapes); Absent when missing, Invalid when not a string.
+Read read_string(const JsonObjectScan &payload, std::string_view name, std::string &storage,
+                 std::string_view &out) {
     const JsonMember *member = payload.find(name);
     if (member == nullptr) return Read::Absent;
-    if (member->kind != JsonKind::String || !json_string_value(member->value, out))
+    if (member->kind != JsonKind::String || !json_string_view(member->value, storage, out))
         return Read::Invalid;
     return Read::Valid;
 }
@@ -64,9 +66,10 @@ Status check_claims(const JsonObjectScan &payload, const ClaimPolicy &policy, st
             has_iat == Read::Invalid)
             return Status::TokenMalformed;
 
-        std::string sub, iss;
-        Read has_sub = read_string(payload, "sub", sub);
-        Read has_iss = read_string(payload, "iss", iss);
+        std::string sub_storage, iss_storage;
+        std::string_view sub, iss;
+        Read has_sub = read_string(payload, "sub", sub_storage, sub);
+        Read has_iss = read_string(payload, "iss", iss_storage, iss);
         if (has_sub == Read::Invalid || has_iss == Read::Invalid)
             return Status::TokenMalformed;
 

@@ -1,5 +1,7 @@
 #include "mastra_auth/identity.h"
 
+#include <algorithm>
+
 #include <strings.h>
 
 namespace mastra_auth {
@@ -74,6 +76,12 @@ std::string log_safe(std::string_view value) {
 
 std::string header_safe(std::string_view value) {
     static constexpr char kHex[] = "0123456789ABCDEF";
+    auto is_control = [](char c) {
+        auto b = static_cast<unsigned char>(c);
+        return b < 0x20 || b == 0x7f;
+    };
+    // Most values have nothing to encode: one copy, no byte-by-byte append.
+    if (std::none_of(value.begin(), value.end(), is_control)) return std::string(value);
     std::string out;
     out.reserve(value.size());
     for (char c : value) {

@@ -1,8 +1,10 @@
 #include "mastra_auth/json_scan.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 
 #include "mastra_auth/json_strict.h"
@@ -10,6 +12,15 @@
 namespace mastra_auth {
 
 namespace {
+
+// Bytes that stand for themselves inside a JSON string: printable ASCII but
+// the quote and the backslash.
+constexpr std::array<bool, 256> make_plain_string_bytes() {
+    std::array<bool, 256> table{};
+    for (int c = 0x20; c < 0x80; c++) table[c] = c != '"' && c != '\\';
+    return table;
+}
+constexpr auto kPlainStringByte = make_plain_string_bytes();
 
 // Objects with more members than this are checked for duplicate names by
 // sorting, so that a crafted object cannot make the check quadratic.
@@ -156,6 +167,9 @@ private:
         const unsigned char *start = ++p_;
         escaped = false;
         while (p_ < end_) {
+            // Runs of printable ASCII, most of any token, in a tight loop.
+            while (p_ < end_ && kPlainStringByte[*p_]) ++p_;
+            if (p_ == end_) break;
             unsigned char c = *p_;
             if (c == '"') {
                 raw = std::string_view(reinterpret_cast<const char *>(start),
@@ -425,7 +439,31 @@ bool json_string_value(std::string_view value, std::string &out) {
     return true;
 }
 
+bool json_string_view(std::string_view value, std::string &storage, std::string_view &out) {
+    if (value.size() < 2 || value.front() != '"' || value.back() != '"') return false;
+    std::string_view inside = value.substr(1, value.size() - 2);
+    if (inside.find('\\') == std::string_view::npos) {
+        out = inside;
+    } else {
+        unescape(inside, storage);
+        out = storage;
+    }
+    return true;
+}
+
 bool json_number_value(std::string_view value, double &out) noexcept {
+    // The usual NumericDate: a few plain digits, exact in a double (below
+    // 2^53), read without the general conversion.
+    if (!value.empty() && value.size() <= 15 && value.front() != '0') {
+        std::uint64_t n = 0;
+        std::size_t i = 0;
+        for (; i < value.size() && value[i] >= '0' && value[i] <= '9'; i++)
+            n = n * 10 + static_cast<std::uint64_t>(value[i] - '0');
+        if (i == value.size()) {
+            out = static_cast<double>(n);
+            return true;
+        }
+    }
     double v = 0;
     auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (end != value.data() + value.size()) return false;
@@ -443,6 +481,38 @@ bool json_number_value(std::string_view value, double &out) noexcept {
     }
     out = v;
     return true;
+}
+
+bool json_object_member(std::string_view object, std::string_view name, JsonMember &out) {
+    std::size_t i = 1;   // past '{'
+    std::string decoded;
+    for (;;) {
+        while (i < object.size() && is_space(object[i])) ++i;
+        if (i >= object.size() || object[i] != '"') return false;   // '}': not there
+        std::size_t start = ++i;
+        bool escaped = false;
+        for (; object[i] != '"'; i++) {
+            if (object[i] == '\\') {
+                escaped = true;
+                i++;
+            }
+        }
+        std::string_view raw = object.substr(start, i - start);
+        ++i;
+        if (escaped) unescape(raw, decoded);
+        const bool match = (escaped ? std::string_view(decoded) : raw) == name;
+        while (object[i] != ':') ++i;
+        ++i;
+        while (is_space(object[i])) ++i;
+        std::size_t end = skip_value(object, i);
+        if (match) {
+            out = {name, object.substr(i, end - i), kind_of(object[i])};
+            return true;
+        }
+        i = end;
+        while (i < object.size() && is_space(object[i])) ++i;
+        if (i < object.size() && object[i] == ',') ++i;
+    }
 }
 
 std::vector<JsonElement> json_array_elements(std::string_view value) {

@@ -43,8 +43,9 @@ Status parse_jwt(std::string_view token, Jwt &out, bool decode_signature) noexce
 
         if (!out.header.scan(out.header_text)) return Status::TokenMalformed;
 
-        for (std::string_view member : kRefusedHeaderMembers)
-            if (out.header.find(member) != nullptr) return Status::TokenMalformed;
+        for (const JsonMember &member : out.header.members())
+            for (std::string_view refused : kRefusedHeaderMembers)
+                if (member.name == refused) return Status::TokenMalformed;
 
         const JsonMember *alg = out.header.find("alg");
         if (alg == nullptr || alg->kind != JsonKind::String || !json_string_value(alg->value, out.alg))

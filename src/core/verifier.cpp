@@ -1,10 +1,10 @@
 #include "mastra_auth/verifier.h"
 
 #include "mastra_auth/algorithm.h"
+#include "mastra_auth/hmac.h"
 #include "mastra_auth/jwt.h"
 #include "mastra_auth/public_key.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <cstring>
@@ -59,22 +59,10 @@ JwsVerifier::JwsVerifier(unsigned algorithms, ClaimPolicy policy)
 }
 
 void JwsVerifier::cache_key(std::string_view token, unsigned char out[32]) const noexcept {
-    // One context per thread, initialised again for each key: a fresh one
-    // per call cost more than the hash of a short token.
-    struct Context {
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        ~Context() { EVP_MD_CTX_free(ctx); }
-    };
-    static thread_local Context context;
-    EVP_MD_CTX *ctx = context.ctx;
-    unsigned int len = 0;
-    bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, sha2_digest(Algorithm::HS256), nullptr) == 1 &&
-              EVP_DigestUpdate(ctx, scope_, sizeof(scope_)) == 1 &&
-              EVP_DigestUpdate(ctx, token.data(), token.size()) == 1 &&
-              EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == 32;
     // A key no token maps to (all 0xff) rather than a half-written one; the
     // cache then finds nothing or stores under a key nobody looks up twice.
-    if (!ok) std::memset(out, 0xff, 32);
+    if (!sha256(std::string_view(reinterpret_cast<const char *>(scope_), sizeof(scope_)), token, out))
+        std::memset(out, 0xff, 32);
 }
 
 Status JwsVerifier::verify(std::string_view token, std::int64_t now,
@@ -91,10 +79,11 @@ Status JwsVerifier::verify(std::string_view token, std::int64_t now,
         // Unverified values, kept only for the log line, made safe for it.
         identity.alg = log_safe(jwt.alg);
         identity.kid = log_safe(jwt.kid);
-        if (const JsonMember *iss = jwt.payload.find("iss"); iss && iss->kind == JsonKind::String) {
-            std::string text;
-            if (json_string_value(iss->value, text)) identity.iss = log_safe(text);
-        }
+        std::string storage;
+        std::string_view text;
+        if (const JsonMember *iss = jwt.payload.find("iss");
+            iss && iss->kind == JsonKind::String && json_string_view(iss->value, storage, text))
+            identity.iss = log_safe(text);
 
         // The algorithm is pinned by the configuration, never taken on the
         // token's word: "none" and anything not allowed here stop now.
@@ -112,12 +101,11 @@ Status JwsVerifier::verify(std::string_view token, std::int64_t now,
 
         // What goes into variables (and so into upstream headers) is made
         // header-safe; JSON escapes every control byte but DEL.
-        std::string text;
-        if (const JsonMember *sub = jwt.payload.find("sub"); sub && sub->kind == JsonKind::String &&
-                                                              json_string_value(sub->value, text))
+        if (const JsonMember *sub = jwt.payload.find("sub");
+            sub && sub->kind == JsonKind::String && json_string_view(sub->value, storage, text))
             identity.user = header_safe(text);
         if (const JsonMember *email = jwt.payload.find("email");
-            email && email->kind == JsonKind::String && json_string_value(email->value, text))
+            email && email->kind == JsonKind::String && json_string_view(email->value, storage, text))
             identity.email = header_safe(text);
         identity.set_claims_text(jwt.payload_text);   // a copy: the scratch keeps its own
         return Status::Ok;

@@ -2,6 +2,7 @@
 // scan that reads tokens without building a document, and claim texts of
 // what they accept.  The scan and the parser must agree on every input, and
 // on the top-level members of what both accept.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -33,8 +34,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                 if (!(alone.is_number_float() && it->is_number_float())) __builtin_trap();
             }
             if (member.kind == mastra_auth::JsonKind::String) {
-                std::string decoded;
+                std::string decoded, storage;
+                std::string_view view;
                 if (!mastra_auth::json_string_value(member.value, decoded) || decoded != it->get<std::string>())
+                    __builtin_trap();
+                if (!mastra_auth::json_string_view(member.value, storage, view) || view != decoded)
+                    __builtin_trap();
+            }
+            if (member.kind == mastra_auth::JsonKind::Number) {
+                // the plain-digits fast path and the general conversion agree
+                double fast = 0;
+                const bool converted = mastra_auth::json_number_value(member.value, fast);
+                if (converted && it->is_number() && fast != it->get<double>() &&
+                    !(std::isinf(fast) || std::isnan(fast)))
+                    __builtin_trap();
+            }
+            if (member.kind == mastra_auth::JsonKind::Object) {
+                // every member of a nested object is found without a scan,
+                // with its own value text; no other name is
+                for (auto inner = it->begin(); inner != it->end(); ++inner) {
+                    mastra_auth::JsonMember found;
+                    if (!mastra_auth::json_object_member(member.value, inner.key(), found))
+                        __builtin_trap();
+                    nlohmann::json alone = nlohmann::json::parse(found.value, nullptr, false);
+                    if ((alone.is_discarded() || alone != inner.value()) &&
+                        !(alone.is_number_float() && inner->is_number_float()))
+                        __builtin_trap();
+                }
+                mastra_auth::JsonMember none;
+                if (mastra_auth::json_object_member(member.value, "\x01" "absent", none) !=
+                    it->contains("\x01" "absent"))
                     __builtin_trap();
             }
             if (member.kind == mastra_auth::JsonKind::Array) {

@@ -1,6 +1,8 @@
 // The scan that reads token headers and claims without building a document
 // must accept exactly what the strict parser accepts (json_strict_test's
 // rules), and find members by their decoded names.
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -9,6 +11,9 @@
 #include "mastra_auth/json_strict.h"
 
 using mastra_auth::json_array_elements;
+using mastra_auth::json_object_member;
+using mastra_auth::json_string_view;
+using mastra_auth::JsonMember;
 using mastra_auth::json_number_value;
 using mastra_auth::json_string_value;
 using mastra_auth::JsonKind;
@@ -105,6 +110,52 @@ TEST(JsonScan, MembersAreFoundByDecodedName) {
     EXPECT_EQ(scan.find("n")->kind, JsonKind::Null);
     EXPECT_EQ(scan.find("absent"), nullptr);
     EXPECT_EQ(scan.find("SUB"), nullptr);   // exact names only
+}
+
+TEST(JsonScan, NestedMembersAreFoundWithoutAScan) {
+    const std::string text =
+        R"({"user":{ "n" : {"id":"deep"}, "\u0069d" : "u-1" ,"email":"a@b","list":[1,{"x":"}"}]},"id":"top"})";
+    JsonObjectScan scan;
+    ASSERT_TRUE(scan.scan(text));
+    const auto *user = scan.find("user");
+    ASSERT_NE(user, nullptr);
+
+    JsonMember m;
+    ASSERT_TRUE(json_object_member(user->value, "id", m));   // the escaped name, this level only
+    EXPECT_EQ(m.value, "\"u-1\"");
+    EXPECT_EQ(m.kind, JsonKind::String);
+    ASSERT_TRUE(json_object_member(user->value, "list", m));
+    EXPECT_EQ(m.value, R"([1,{"x":"}"}])");
+    EXPECT_EQ(m.kind, JsonKind::Array);
+    ASSERT_TRUE(json_object_member(user->value, "n", m));
+    EXPECT_EQ(m.kind, JsonKind::Object);
+    EXPECT_FALSE(json_object_member(user->value, "x", m));
+    EXPECT_FALSE(json_object_member("{}", "id", m));
+    EXPECT_FALSE(json_object_member("{ }", "id", m));
+}
+
+TEST(JsonScan, StringViewsCopyOnlyEscapedStrings) {
+    std::string storage;
+    std::string_view v;
+    ASSERT_TRUE(json_string_view("\"plain\"", storage, v));
+    EXPECT_EQ(v, "plain");
+    EXPECT_TRUE(storage.empty());   // a view into the value, no copy
+    ASSERT_TRUE(json_string_view(R"("a\"b\u00e9")", storage, v));
+    EXPECT_EQ(v, "a\"b\xc3\xa9");
+    EXPECT_FALSE(json_string_view("plain", storage, v));
+    EXPECT_FALSE(json_string_view("\"", storage, v));
+}
+
+TEST(JsonScan, PlainDigitsAndTheGeneralConversionAgree) {
+    for (const char *text : {"1", "9", "10", "1700000000", "253402300799", "999999999999999",
+                             "9999999999999999", "0", "01", "1.5", "-1", "1e3", "12345678901234567890"}) {
+        double fast = 0;
+        const bool ok = json_number_value(text, fast);
+        char *end = nullptr;
+        const double slow = std::strtod(text, &end);
+        EXPECT_TRUE(ok) << text;   // the scan never hands over a malformed number; "01" converts too
+        EXPECT_EQ(fast, slow) << text;
+    }
 }
 
 TEST(JsonScan, EscapesDecodeToUtf8) {
