@@ -11,7 +11,9 @@
 #                       build/asan, prove -r t/ against it; any report fails
 #   ./build.sh valgrind [T...]  prove (all but two timing-bound files, or
 #                       T...) with nginx under valgrind memcheck (slow; not in test)
-#   ./build.sh bench [S] build, then t/bench/run (wrk, S seconds a case)
+#   ./build.sh bench [S] build, then t/bench/instructions (callgrind: the
+#                       instructions a request) and t/bench/run (wrk, S seconds
+#                       a case, in 1 s slices against plain nginx)
 #
 # Debian 12: the module is built against Debian's nginx-dev sources
 # (/usr/share/nginx/src, nginx 1.22.1, --with-compat) so that Debian's own
@@ -357,7 +359,8 @@ case "${1:-}" in
     fuzz) build >/dev/null; run_fuzz "${2:-60}" ;;
     asan) install_dependencies; run_asan ;;
     valgrind) build >/dev/null; shift; run_valgrind "$@" ;;
-    bench) build >/dev/null; install_dependencies wrk; install_fixtures; build_per_worker_variant
-        exec "$ROOT/t/bench/run" "$MODULE" "${2:-3}" "$BUILD/per-worker/ngx_http_mastra_auth_module.so" ;;
+    bench) build >/dev/null; install_dependencies wrk valgrind; install_fixtures; build_per_worker_variant
+        "$ROOT/t/bench/instructions" "$MODULE"
+        exec "$ROOT/t/bench/run" "$MODULE" "${2:-10}" "$BUILD/per-worker/ngx_http_mastra_auth_module.so" ;;
     *) echo "usage: $0 [demo|test|fuzz [SECONDS]|asan|valgrind [TEST...]|bench [SECONDS]]" >&2; exit 2 ;;
 esac

@@ -235,19 +235,20 @@ Status better_auth_session(std::string_view body, std::int64_t now, Identity &id
 Status better_auth_cached_session(std::string_view text, Identity &identity) noexcept {
     try {
         // Only the user is read now; the rest is parsed if a claim is asked.
-        // The scan of the whole text checks the user object too: its members
-        // are then looked up without a second scan.
-        JsonObjectScan top;
-        const JsonMember *user = top.scan(text) ? top.find("user") : nullptr;
-        if (user == nullptr || user->kind != JsonKind::Object) return Status::SessionInvalid;
+        // The text is the claims this module rendered from a session it
+        // parsed strictly when it was fetched: the user's members are looked
+        // up where they are, without scanning the whole of it again (the
+        // lookup stays within the text whatever the zone holds; a claim
+        // asked for later is parsed strictly, from the same text).
         std::string storage;
         std::string_view value;
-        JsonMember id, email;
-        if (!json_object_member(user->value, "id", id) || id.kind != JsonKind::String ||
+        JsonMember user, id, email;
+        if (!json_object_member(text, "user", user) || user.kind != JsonKind::Object ||
+            !json_object_member(user.value, "id", id) || id.kind != JsonKind::String ||
             !json_string_view(id.value, storage, value))
             return Status::SessionInvalid;
         identity.user = header_safe(value);
-        if (json_object_member(user->value, "email", email) && email.kind == JsonKind::String &&
+        if (json_object_member(user.value, "email", email) && email.kind == JsonKind::String &&
             json_string_view(email.value, storage, value))
             identity.email = header_safe(value);
         identity.set_claims_text(std::string(text));

@@ -62,7 +62,9 @@ void append_utf8(std::string &out, unsigned long cp) {
     }
 }
 
-// Unescapes the inside of a string already validated by the scan.
+// Unescapes the inside of a string.  For a string the scan validated this
+// is exact; on any other bytes it reads nothing outside raw (a cut escape
+// ends the text, a bad \u gives U+FFFD) and the result means nothing.
 void unescape(std::string_view raw, std::string &out) {
     if (raw.find('\\') == std::string_view::npos) {   // the common case
         out.assign(raw);
@@ -77,6 +79,7 @@ void unescape(std::string_view raw, std::string &out) {
             out += static_cast<char>(*p++);
             continue;
         }
+        if (end - p < 2) break;   // not in a scanned string
         switch (p[1]) {
         case 'b': out += '\b'; break;
         case 'f': out += '\f'; break;
@@ -84,11 +87,20 @@ void unescape(std::string_view raw, std::string &out) {
         case 'r': out += '\r'; break;
         case 't': out += '\t'; break;
         case 'u': {
-            unsigned long cp = static_cast<unsigned long>(hex4(p + 2));
+            if (end - p < 6) {   // not in a scanned string
+                p = end;
+                continue;
+            }
+            long v = hex4(p + 2);
+            unsigned long cp = v < 0 ? 0xfffd : static_cast<unsigned long>(v);
             if (cp >= 0xd800 && cp <= 0xdbff) {
-                unsigned long low = static_cast<unsigned long>(hex4(p + 8));
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-                p += 6;
+                long low = end - p >= 12 && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8) : -1;
+                if (low >= 0xdc00 && low <= 0xdfff) {
+                    cp = 0x10000 + ((cp - 0xd800) << 10) + (static_cast<unsigned long>(low) - 0xdc00);
+                    p += 6;
+                } else {
+                    cp = 0xfffd;
+                }
             }
             append_utf8(out, cp);
             p += 6;
@@ -370,14 +382,18 @@ private:
     }
 };
 
-// The end of the value starting at i in text the scan accepted.
+// The end of the value starting at i in text the scan accepted.  On other
+// text it reads nothing past the end: it returns s.size() when a string or
+// a container is not closed.
 std::size_t skip_value(std::string_view s, std::size_t i) {
     int depth = 0;
     do {
+        if (i >= s.size()) return s.size();
         char c = s[i];
         if (c == '"') {
-            for (++i; s[i] != '"'; i++)
+            for (++i; i < s.size() && s[i] != '"'; i++)
                 if (s[i] == '\\') i++;
+            if (i >= s.size()) return s.size();
             ++i;
         } else if (c == '{' || c == '[') {
             ++depth;
@@ -484,34 +500,43 @@ bool json_number_value(std::string_view value, double &out) noexcept {
 }
 
 bool json_object_member(std::string_view object, std::string_view name, JsonMember &out) {
-    std::size_t i = 1;   // past '{'
+    auto space = [&](std::size_t &i) {
+        while (i < object.size() && is_space(object[i])) ++i;
+    };
+    std::size_t i = 0;
+    space(i);
+    if (i >= object.size() || object[i] != '{') return false;
+    ++i;
     std::string decoded;
     for (;;) {
-        while (i < object.size() && is_space(object[i])) ++i;
+        space(i);
         if (i >= object.size() || object[i] != '"') return false;   // '}': not there
-        std::size_t start = ++i;
+        const std::size_t start = ++i;
         bool escaped = false;
-        for (; object[i] != '"'; i++) {
+        for (; i < object.size() && object[i] != '"'; i++) {
             if (object[i] == '\\') {
                 escaped = true;
                 i++;
             }
         }
+        if (i >= object.size()) return false;
         std::string_view raw = object.substr(start, i - start);
         ++i;
-        if (escaped) unescape(raw, decoded);
-        const bool match = (escaped ? std::string_view(decoded) : raw) == name;
-        while (object[i] != ':') ++i;
+        space(i);
+        if (i >= object.size() || object[i] != ':') return false;
         ++i;
-        while (is_space(object[i])) ++i;
-        std::size_t end = skip_value(object, i);
-        if (match) {
+        space(i);
+        if (i >= object.size()) return false;
+        const std::size_t end = skip_value(object, i);
+        if (escaped) unescape(raw, decoded);
+        if ((escaped ? std::string_view(decoded) : raw) == name) {
             out = {name, object.substr(i, end - i), kind_of(object[i])};
             return true;
         }
         i = end;
-        while (i < object.size() && is_space(object[i])) ++i;
-        if (i < object.size() && object[i] == ',') ++i;
+        space(i);
+        if (i >= object.size() || object[i] != ',') return false;
+        ++i;
     }
 }
 

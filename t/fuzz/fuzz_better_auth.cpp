@@ -46,6 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         mastra_auth::Status::Ok)
         __builtin_trap();
 
+    // whatever the zone might hold: read within its bounds, user header-safe
+    mastra_auth::Identity held;
+    if (mastra_auth::better_auth_cached_session(input, held) == mastra_auth::Status::Ok)
+        for (char c : held.user)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) __builtin_trap();
+
     // a get-session answer
     mastra_auth::Identity answer;
     if (mastra_auth::better_auth_session(input, kNow, answer, expires) == mastra_auth::Status::Ok)

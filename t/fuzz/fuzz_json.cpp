@@ -16,6 +16,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     nlohmann::json value;
     const bool parsed = mastra_auth::parse_json_object(text, value);
 
+    // the lookup without a scan, on any bytes: within bounds (ASan watches)
+    mastra_auth::JsonMember any;
+    (void) mastra_auth::json_object_member(text, "sub", any);
+
     mastra_auth::JsonObjectScan scan;
     const bool scanned = scan.scan(text);
     // A byte-order mark is the one thing nlohmann skips and the scan refuses.

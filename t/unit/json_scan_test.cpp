@@ -134,6 +134,21 @@ TEST(JsonScan, NestedMembersAreFoundWithoutAScan) {
     EXPECT_FALSE(json_object_member("{ }", "id", m));
 }
 
+TEST(JsonScan, NestedLookupsStayWithinAnyText) {
+    JsonMember m;
+    for (const char *text : {"", "{", "{\"", "{\"user", "{\"user\"", "{\"user\":", "{\"user\": ",
+                             "{\"\\", "{\"\\u", "{\"\\ud800\"", "{\"\\ud800\\u\":1}",
+                             "{\"a\":\"x", "{\"a\":[1,{", "{\"a\":1 \"user\":2}", "[\"user\"]",
+                             "{\"a\":1,}", "user"}) {
+        std::string copy(text);   // exact size: ASan sees a read past it
+        EXPECT_FALSE(json_object_member(copy, "user", m)) << text;
+    }
+    ASSERT_TRUE(json_object_member(R"( {"a":1 , "user" : {"id":"x"} )", "user", m));
+    EXPECT_EQ(m.value, R"({"id":"x"})");
+    ASSERT_TRUE(json_object_member(R"({"user":{"id":"x)", "user", m));   // cut: to the end
+    EXPECT_EQ(m.value, R"({"id":"x)");
+}
+
 TEST(JsonScan, StringViewsCopyOnlyEscapedStrings) {
     std::string storage;
     std::string_view v;
