@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #include "mastra_auth/json_strict.h"
 
@@ -382,6 +383,23 @@ private:
     }
 };
 
+// Past the string whose opening quote is at i: the next quote not escaped
+// (one after an even run of backslashes), found with memchr; s.size() when
+// the string is not closed.
+std::size_t skip_string(std::string_view s, std::size_t i) {
+    std::size_t from = i + 1;
+    for (;;) {
+        if (from >= s.size()) return s.size();
+        const void *quote = std::memchr(s.data() + from, '"', s.size() - from);
+        if (quote == nullptr) return s.size();
+        const std::size_t j = static_cast<std::size_t>(static_cast<const char *>(quote) - s.data());
+        std::size_t k = j;
+        while (k > i + 1 && s[k - 1] == '\\') --k;
+        if ((j - k) % 2 == 0) return j + 1;
+        from = j + 1;
+    }
+}
+
 // The end of the value starting at i in text the scan accepted.  On other
 // text it reads nothing past the end: it returns s.size() when a string or
 // a container is not closed.
@@ -391,10 +409,7 @@ std::size_t skip_value(std::string_view s, std::size_t i) {
         if (i >= s.size()) return s.size();
         char c = s[i];
         if (c == '"') {
-            for (++i; i < s.size() && s[i] != '"'; i++)
-                if (s[i] == '\\') i++;
-            if (i >= s.size()) return s.size();
-            ++i;
+            i = skip_string(s, i);   // most of a session's bytes are in strings
         } else if (c == '{' || c == '[') {
             ++depth;
             ++i;
