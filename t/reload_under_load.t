@@ -27,11 +27,14 @@
 # each such close as one read or write error, and reconnects to a new worker
 # (the old ones stopped listening before closing).  HTTP allows a server to
 # close an idle persistent connection at any time; this is nginx's, not the
-# module's, and happens at most once per connection per worker shutdown.  So:
+# module's, and happens once per connection per worker shutdown, rarely
+# twice: a reconnect can land on the other old worker in the moment before
+# it closes its listeners (CI once saw 5 errors for 2 connections and 2
+# reloads).  So:
 #   - keep-alive wrk: no connect or timeout errors, read + write errors at
-#     most connections x (reloads + upgrades) of the phase (measured: a wrk
-#     whose connections are always busy reaches exactly that, 2 x 10 for 10
-#     reloads, with or without this module, never more)
+#     most 2 x connections x (reloads + upgrades) of the phase (measured: a
+#     wrk whose connections are always busy usually reaches connections x
+#     shutdowns, 2 x 10 for 10 reloads, with or without this module)
 #   - a wrk that sends "Connection: close" (a new connection per request,
 #     never idle in nginx): no socket error of any kind
 
@@ -484,7 +487,13 @@ my $total_requests = 0;
 
 for my $name (sort keys %PHASE) {
     my $p = $PHASE{$name};
-    my $bound = $CONNS * $SHUTDOWNS{$name};
+    # A wrk connection meets an exiting worker at most twice a shutdown: its
+    # keep-alive connection closed as it sends, and once more when its
+    # reconnect was accepted by the other old worker just before that one
+    # closed its listeners (CI saw 5 with 2 connections and 2 reloads).
+    # Crashes are not hidden by this: they are [alert] lines, which finish()
+    # refuses, and every answer's status is counted exactly above and below.
+    my $bound = 2 * $CONNS * $SHUTDOWNS{$name};
 
     for my $class (qw(keep close)) {
         my $c = $p->{$class};
@@ -499,7 +508,7 @@ for my $name (sort keys %PHASE) {
 
     my $keep = $p->{keep};
     cmp_ok($keep->{err_read} + $keep->{err_write}, '<=', $bound,
-        "$name, valid (keep-alive): read/write errors at most one per connection "
+        "$name, valid (keep-alive): read/write errors at most two per connection "
         . "per worker shutdown ($bound)");
 
     my $close = $p->{close};
@@ -514,7 +523,7 @@ for my $name (sort keys %PHASE) {
     is($bad->{err_connect}, 0, "$name, invalid: no connect errors");
     is($bad->{err_timeout}, 0, "$name, invalid: no timeouts");
     cmp_ok($bad->{err_read} + $bad->{err_write}, '<=', $bound,
-        "$name, invalid: read/write errors at most one per connection per "
+        "$name, invalid: read/write errors at most two per connection per "
         . "worker shutdown ($bound)");
 
     # what nginx logged, as a second witness
