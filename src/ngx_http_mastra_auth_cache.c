@@ -46,22 +46,37 @@ static ngx_http_mastra_auth_zone_ctx_t *ngx_http_mastra_auth_cache_zone(
     ngx_http_request_t *r);
 static ngx_http_mastra_auth_verified_t *ngx_http_mastra_auth_cache_find(
     ngx_http_mastra_auth_shctx_t *sh, u_char *digest);
+static void ngx_http_mastra_auth_cache_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static void ngx_http_mastra_auth_cache_free(ngx_http_mastra_auth_zone_ctx_t *zone,
     ngx_http_mastra_auth_verified_t *vn);
+static ngx_uint_t ngx_http_mastra_auth_cache_evict_oldest(
+    ngx_http_mastra_auth_zone_ctx_t *zone);
 
 
-/* entries a cache of this many bytes holds: one slab chunk each */
+/*
+ * An empty cache in sh, of as many entries as size bytes hold (one slab
+ * chunk each); the tree and the list stay as they are on a reload, where
+ * only the bound follows the new configuration.
+ */
 
-ngx_uint_t
-ngx_http_mastra_auth_cache_entries(size_t size)
+void
+ngx_http_mastra_auth_cache_init(ngx_http_mastra_auth_shctx_t *sh, size_t size,
+    ngx_uint_t reload)
 {
     size_t  chunk;
+
+    if (!reload) {
+        ngx_rbtree_init(&sh->verified, &sh->verified_sentinel,
+                        ngx_http_mastra_auth_cache_insert_value);
+        ngx_queue_init(&sh->verified_lru);
+    }
 
     for (chunk = 8; chunk < sizeof(ngx_http_mastra_auth_verified_t); chunk <<= 1) {
         /* void */
     }
 
-    return size / chunk;
+    sh->verified_max = size / chunk;
 }
 
 
@@ -70,7 +85,7 @@ ngx_http_mastra_auth_cache_entries(size_t size)
  * lookups are exact whatever two digests share.
  */
 
-void
+static void
 ngx_http_mastra_auth_cache_insert_value(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
 {
@@ -111,16 +126,18 @@ ngx_http_mastra_auth_cache_insert_value(ngx_rbtree_node_t *temp,
 /*
  * NGX_OK when the token of this digest verified under this epoch and its
  * exp has not passed; NGX_DECLINED otherwise (an entry of another epoch or
- * past its time is dropped).
+ * past its time is dropped).  ctx->cache_status says which.
  */
 
 ngx_int_t
-ngx_http_mastra_auth_cache_lookup(ngx_http_request_t *r, u_char *digest,
-    ngx_uint_t epoch)
+ngx_http_mastra_auth_cache_lookup(ngx_http_request_t *r,
+    ngx_http_mastra_auth_ctx_t *ctx, u_char *digest, ngx_uint_t epoch)
 {
     ngx_int_t                          rc;
     ngx_http_mastra_auth_zone_ctx_t   *zone;
     ngx_http_mastra_auth_verified_t   *vn;
+
+    ctx->cache_status = NGX_HTTP_MASTRA_AUTH_CACHE_MISS;
 
     zone = ngx_http_mastra_auth_cache_zone(r);
     if (zone == NULL) {
@@ -137,6 +154,7 @@ ngx_http_mastra_auth_cache_lookup(ngx_http_request_t *r, u_char *digest,
         if (vn->epoch == epoch && ngx_time() < vn->valid_until) {
             ngx_queue_remove(&vn->queue);
             ngx_queue_insert_head(&zone->sh->verified_lru, &vn->queue);
+            ctx->cache_status = NGX_HTTP_MASTRA_AUTH_CACHE_HIT;
             rc = NGX_OK;
 
         } else {
@@ -161,10 +179,9 @@ ngx_http_mastra_auth_cache_store(ngx_http_request_t *r, u_char *digest,
     ngx_uint_t epoch, int64_t valid_until)
 {
     ngx_uint_t                         tries;
-    ngx_queue_t                       *q;
     ngx_http_mastra_auth_shctx_t      *sh;
     ngx_http_mastra_auth_zone_ctx_t   *zone;
-    ngx_http_mastra_auth_verified_t   *vn, *old;
+    ngx_http_mastra_auth_verified_t   *vn;
 
     zone = ngx_http_mastra_auth_cache_zone(r);
     if (zone == NULL) {
@@ -188,11 +205,9 @@ ngx_http_mastra_auth_cache_store(ngx_http_request_t *r, u_char *digest,
     if (vn == NULL) {
 
         while (sh->verified_count >= sh->verified_max
-               && !ngx_queue_empty(&sh->verified_lru))
+               && ngx_http_mastra_auth_cache_evict_oldest(zone))
         {
-            q = ngx_queue_last(&sh->verified_lru);
-            old = ngx_queue_data(q, ngx_http_mastra_auth_verified_t, queue);
-            ngx_http_mastra_auth_cache_free(zone, old);
+            /* void */
         }
 
         /* the zone is shared with key sets and sessions: make room */
@@ -200,13 +215,9 @@ ngx_http_mastra_auth_cache_store(ngx_http_request_t *r, u_char *digest,
         for (tries = 0; tries < 8; tries++) {
             vn = ngx_slab_alloc_locked(zone->shpool,
                                    sizeof(ngx_http_mastra_auth_verified_t));
-            if (vn || ngx_queue_empty(&sh->verified_lru)) {
+            if (vn || !ngx_http_mastra_auth_cache_evict_oldest(zone)) {
                 break;
             }
-
-            q = ngx_queue_last(&sh->verified_lru);
-            old = ngx_queue_data(q, ngx_http_mastra_auth_verified_t, queue);
-            ngx_http_mastra_auth_cache_free(zone, old);
         }
 
         if (vn == NULL) {
@@ -280,11 +291,7 @@ ngx_http_mastra_auth_cache_zone(ngx_http_request_t *r)
         return NULL;
     }
 
-    ngx_rbtree_init(&worker.sh->verified, &worker.sh->verified_sentinel,
-                    ngx_http_mastra_auth_cache_insert_value);
-    ngx_queue_init(&worker.sh->verified_lru);
-    worker.sh->verified_max =
-                       ngx_http_mastra_auth_cache_entries(amcf->verify_cache);
+    ngx_http_mastra_auth_cache_init(worker.sh, amcf->verify_cache, 0);
 
     return &worker;
     }
@@ -338,4 +345,23 @@ ngx_http_mastra_auth_cache_free(ngx_http_mastra_auth_zone_ctx_t *zone,
     ngx_queue_remove(&vn->queue);
     ngx_slab_free_locked(zone->shpool, vn);
     zone->sh->verified_count--;
+}
+
+
+/* forgets the least recently used entry; 0 when there was none */
+
+static ngx_uint_t
+ngx_http_mastra_auth_cache_evict_oldest(ngx_http_mastra_auth_zone_ctx_t *zone)
+{
+    ngx_queue_t  *q;
+
+    if (ngx_queue_empty(&zone->sh->verified_lru)) {
+        return 0;
+    }
+
+    q = ngx_queue_last(&zone->sh->verified_lru);
+    ngx_http_mastra_auth_cache_free(zone,
+                   ngx_queue_data(q, ngx_http_mastra_auth_verified_t, queue));
+
+    return 1;
 }

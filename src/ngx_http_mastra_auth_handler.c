@@ -258,14 +258,11 @@ ngx_http_mastra_auth_verify(ngx_http_request_t *r,
     if (alcf->verify_cache) {
         ma_verifier_cache_key(alcf->verifier, t, digest);
 
-        if (ngx_http_mastra_auth_cache_lookup(r, digest, 0) == NGX_OK) {
-            ctx->cache_status = NGX_HTTP_MASTRA_AUTH_CACHE_HIT;
+        if (ngx_http_mastra_auth_cache_lookup(r, ctx, digest, 0) == NGX_OK) {
             *status = ma_verify_known(alcf->verifier, t, ngx_time(),
                                       &ctx->identity);
             goto done;
         }
-
-        ctx->cache_status = NGX_HTTP_MASTRA_AUTH_CACHE_MISS;
     }
 
     *status = ma_verify(alcf->verifier, t, ngx_time(), &ctx->identity);
@@ -374,14 +371,13 @@ ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
 
         ma_jws_cache_key(alcf->jws_verifier, token, digest);
 
-        if (ngx_http_mastra_auth_cache_lookup(r, digest, epoch) == NGX_OK) {
-            ctx->cache_status = NGX_HTTP_MASTRA_AUTH_CACHE_HIT;
+        if (ngx_http_mastra_auth_cache_lookup(r, ctx, digest, epoch)
+            == NGX_OK)
+        {
             *status = ma_jws_verify_known(alcf->jws_verifier, token,
                                           ngx_time(), &ctx->identity);
             goto done;
         }
-
-        ctx->cache_status = NGX_HTTP_MASTRA_AUTH_CACHE_MISS;
     }
 
     *status = ma_jws_verify(alcf->jws_verifier, token, ngx_time(), sets, n,

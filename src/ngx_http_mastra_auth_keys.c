@@ -214,8 +214,7 @@ ngx_http_mastra_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
          */
         ctx->sh = octx->sh;
         ctx->shpool = octx->shpool;
-        ctx->sh->verified_max =
-                      ngx_http_mastra_auth_cache_entries(ctx->verify_cache);
+        ngx_http_mastra_auth_cache_init(ctx->sh, ctx->verify_cache, 1);
         return NGX_OK;
     }
 
@@ -239,10 +238,7 @@ ngx_http_mastra_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                     ngx_rbtree_insert_value);
     ngx_queue_init(&ctx->sh->lru);
 
-    ngx_rbtree_init(&ctx->sh->verified, &ctx->sh->verified_sentinel,
-                    ngx_http_mastra_auth_cache_insert_value);
-    ngx_queue_init(&ctx->sh->verified_lru);
-    ctx->sh->verified_max = ngx_http_mastra_auth_cache_entries(ctx->verify_cache);
+    ngx_http_mastra_auth_cache_init(ctx->sh, ctx->verify_cache, 0);
 
     ctx->shpool->log_nomem = 0;
 

@@ -251,11 +251,10 @@ time_t ngx_http_mastra_auth_keys_retry_after(ngx_http_request_t *r,
 void ngx_http_mastra_auth_task_guard(ngx_event_t *guard, ngx_msec_t timeout);
 
 /* ngx_http_mastra_auth_cache.c */
-ngx_uint_t ngx_http_mastra_auth_cache_entries(size_t size);
-void ngx_http_mastra_auth_cache_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+void ngx_http_mastra_auth_cache_init(ngx_http_mastra_auth_shctx_t *sh,
+    size_t size, ngx_uint_t reload);
 ngx_int_t ngx_http_mastra_auth_cache_lookup(ngx_http_request_t *r,
-    u_char *digest, ngx_uint_t epoch);
+    ngx_http_mastra_auth_ctx_t *ctx, u_char *digest, ngx_uint_t epoch);
 void ngx_http_mastra_auth_cache_store(ngx_http_request_t *r, u_char *digest,
     ngx_uint_t epoch, int64_t valid_until);
 

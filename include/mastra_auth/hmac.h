@@ -19,10 +19,12 @@ namespace mastra_auth {
 // the implementation up again on every use.  nullptr for EdDSA.
 const EVP_MD *sha2_digest(Algorithm alg) noexcept;
 
-// SHA-256 of first then second, with a digest context kept per thread (a
-// fresh context per call cost more than hashing a short token); false on an
-// OpenSSL failure, out then unspecified.
-bool sha256(std::string_view first, std::string_view second, unsigned char out[32]) noexcept;
+// The SHA-2 hash of an algorithm over first then second, with a digest
+// context kept per thread (a fresh context per call cost more than hashing
+// a short token): len bytes into out, which holds EVP_MAX_MD_SIZE (32 for
+// a 256-bit algorithm).  False on an OpenSSL failure, out then unspecified.
+bool sha2_hash(Algorithm alg, std::string_view first, std::string_view second, unsigned char *out,
+               unsigned int &len) noexcept;
 
 // The MAC of input under key; empty on an OpenSSL failure.
 std::string hmac_sign(Algorithm alg, std::string_view key, std::string_view input);

@@ -426,7 +426,8 @@ ma_status_t ma_ba_session_cached(ma_str_t text, ma_identity_t **identity) {
 void ma_sha256(ma_str_t in, unsigned char out[32]) {
     // With the digest fetched once and a context per thread (SHA256()
     // looks the digest up on every call); it stays the fallback.
-    if (!sha256(view(in), {}, out))
+    unsigned int len = 0;
+    if (!sha2_hash(Algorithm::HS256, view(in), {}, out, len) || len != 32)
         SHA256(reinterpret_cast<const unsigned char *>(in.data), in.len, out);
 }
 

@@ -52,18 +52,20 @@ const EVP_MD *sha2_digest(Algorithm alg) noexcept {
     return index < 0 ? nullptr : digests[index];
 }
 
-bool sha256(std::string_view first, std::string_view second, unsigned char out[32]) noexcept {
+bool sha2_hash(Algorithm alg, std::string_view first, std::string_view second, unsigned char *out,
+               unsigned int &len) noexcept {
     struct Context {
         EVP_MD_CTX *ctx = EVP_MD_CTX_new();
         ~Context() { EVP_MD_CTX_free(ctx); }
     };
     static thread_local Context context;
     EVP_MD_CTX *ctx = context.ctx;
-    unsigned int len = 0;
-    return ctx != nullptr && EVP_DigestInit_ex(ctx, sha2_digest(Algorithm::HS256), nullptr) == 1 &&
+    const EVP_MD *md = sha2_digest(alg);
+    len = 0;
+    return ctx != nullptr && md != nullptr && EVP_DigestInit_ex(ctx, md, nullptr) == 1 &&
            EVP_DigestUpdate(ctx, first.data(), first.size()) == 1 &&
            EVP_DigestUpdate(ctx, second.data(), second.size()) == 1 &&
-           EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == 32;
+           EVP_DigestFinal_ex(ctx, out, &len) == 1;
 }
 
 std::string hmac_sign(Algorithm alg, std::string_view key, std::string_view input) {

@@ -123,7 +123,7 @@ int PreparedVerify::verify(Algorithm alg, EVP_PKEY *pkey, std::string_view input
 
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
-    if (EVP_Digest(input.data(), input.size(), digest, &digest_len, md, nullptr) != 1) return -1;
+    if (!sha2_hash(alg, input, {}, digest, digest_len)) return -1;
     // Only 1 is success, as in evp_verify.
     return EVP_PKEY_verify(ctx, reinterpret_cast<const unsigned char *>(signature.data()),
                            signature.size(), digest, digest_len) == 1

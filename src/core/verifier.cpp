@@ -61,7 +61,10 @@ JwsVerifier::JwsVerifier(unsigned algorithms, ClaimPolicy policy)
 void JwsVerifier::cache_key(std::string_view token, unsigned char out[32]) const noexcept {
     // A key no token maps to (all 0xff) rather than a half-written one; the
     // cache then finds nothing or stores under a key nobody looks up twice.
-    if (!sha256(std::string_view(reinterpret_cast<const char *>(scope_), sizeof(scope_)), token, out))
+    unsigned int len = 0;
+    if (!sha2_hash(Algorithm::HS256, std::string_view(reinterpret_cast<const char *>(scope_), sizeof(scope_)),
+                   token, out, len) ||
+        len != 32)
         std::memset(out, 0xff, 32);
 }
 
