@@ -190,6 +190,7 @@ typedef struct {
     ma_jws_verifier_t          *jws_verifier;      /* key-set providers */
     ngx_array_t                *static_keys;       /* ma_keyset_t * */
     ngx_array_t                *remote_keys;       /* keyset_t * */
+    u_char                      session_key_base[32];   /* better-auth */
     ngx_str_t                   challenge_missing;    /* WWW-Authenticate values */
     ngx_str_t                   challenge_invalid;
     ngx_str_t                   challenge_forbidden;

@@ -238,6 +238,7 @@ ngx_http_mastra_auth_better_auth_setup(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *conf, ngx_http_mastra_auth_preset_t *p)
 {
     u_char                            *s;
+    ma_str_t                           url, secret;
     ngx_http_mastra_auth_main_conf_t  *amcf;
 
     if (conf->better_auth_url.len == 0) {
@@ -254,6 +255,19 @@ ngx_http_mastra_auth_better_auth_setup(ngx_conf_t *cf,
                                                 "AUTH_SECRET")
            != NGX_OK)
     {
+        return NGX_ERROR;
+    }
+
+    url.data = (const char *) conf->better_auth_url.data;
+    url.len = conf->better_auth_url.len;
+    secret.data = (const char *) conf->secret.data;
+    secret.len = conf->secret.len;
+
+    if (!ma_ba_session_key_base(url, secret, conf->session_key_base)) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"mastra_auth_provider better-auth\" in %V: "
+                      "OpenSSL could not hash the session key",
+                      &conf->provider_where);
         return NGX_ERROR;
     }
 

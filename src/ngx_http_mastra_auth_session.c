@@ -2,12 +2,19 @@
 /*
  * nginx-mastra-auth: Better Auth sessions (SPEC section 6).
  *
- * TOKEN.SIG is checked with the secret first (a forged cookie costs no
- * network), then the cookie cache (session_data) answers when it is valid,
- * and only then Better Auth's get-session is asked, on a thread-pool thread.
- * Its answers, positive and negative, are kept in the shared zone under the
- * SHA-256 of the credential (never the credential itself), one question in
+ * The cookie cache (session_data) answers first when the browser sent one
+ * and TOKEN.SIG holds with the secret; then the shared zone; and only then
+ * Better Auth's get-session is asked, on a thread-pool thread, once TOKEN.SIG
+ * held (a forged cookie costs no network).  Its answers, positive and
+ * negative, are kept in the zone under a hash of the location's URL and
+ * secret and the credential (never the credential itself), one question in
  * flight per credential for all workers, never past the session's end.
+ *
+ * An entry is made only for a credential whose signature held with that
+ * secret, so a credential found in the zone is not checked again: the usual
+ * request costs one SHA-256 and a lookup.  The zone's layout never meets
+ * another build: a reload keeps the loaded module, and a new binary makes
+ * new zones.
  */
 
 
@@ -32,8 +39,11 @@ typedef struct {
     u_char                      hash[32];
     ngx_uint_t                  state;
     time_t                      until;      /* answer kept / pending since */
-    size_t                      len;
-    u_char                      data[1];    /* a valid session's JSON */
+    size_t                      user_len;
+    size_t                      email_len;
+    size_t                      len;        /* of all data */
+    u_char                      data[1];    /* a valid session's user, email
+                                               and claims, one after another */
 } ngx_http_mastra_auth_session_node_t;
 
 
@@ -55,6 +65,11 @@ typedef struct {
 static ngx_int_t ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
     ma_str_t token);
+static ngx_uint_t ngx_http_mastra_auth_has_session_data(
+    ngx_http_request_t *r);
+static ngx_http_mastra_auth_session_node_t *
+    ngx_http_mastra_auth_session_find(ngx_http_mastra_auth_zone_ctx_t *zone,
+    u_char *hash, time_t now, ngx_msec_t timeout);
 static ngx_http_mastra_auth_session_node_t *
     ngx_http_mastra_auth_session_lookup(ngx_http_mastra_auth_zone_ctx_t *zone,
     u_char *hash);
@@ -90,12 +105,12 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
 {
     u_char                               hash[32], *copy;
     long                                 n;
-    size_t                               len;
+    size_t                               len, user_len, email_len;
     ngx_str_t                            decoded;
     time_t                               now;
-    ma_str_t                             text, secret, token;
+    ma_str_t                             text, secret, token, user, email;
     ngx_int_t                            rc;
-    ngx_uint_t                           state, asking;
+    ngx_uint_t                           state, asking, signed_ok;
     ngx_pool_cleanup_t                  *cln;
     ngx_http_mastra_auth_zone_ctx_t     *zone;
     ngx_http_mastra_auth_main_conf_t    *amcf;
@@ -136,49 +151,63 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
     secret.data = (const char *) alcf->secret.data;
     secret.len = alcf->secret.len;
 
-    /* a forged or damaged credential: refused with no network */
-
-    if (!ma_ba_signed_token(text, secret, &token)) {
-        *status = MA_SESSION_INVALID;
-        return NGX_OK;
-    }
+    signed_ok = 0;
 
     /* the cookie cache, when the browser sent it with this session */
 
-    rc = ngx_http_mastra_auth_session_data(r, alcf, ctx, token);
-    if (rc != NGX_DECLINED) {
-        *status = MA_OK;
-        return rc;
+    if (ngx_http_mastra_auth_has_session_data(r)) {
+
+        /* a forged or damaged credential: refused with no network */
+
+        if (!ma_ba_signed_token(text, secret, &token)) {
+            *status = MA_SESSION_INVALID;
+            return NGX_OK;
+        }
+
+        signed_ok = 1;
+
+        rc = ngx_http_mastra_auth_session_data(r, alcf, ctx, token);
+        if (rc != NGX_DECLINED) {
+            *status = MA_OK;
+            return rc;
+        }
     }
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_mastra_auth_module);
     zone = amcf->zone->data;
     now = ngx_time();
 
-    ma_sha256(text, hash);
+    if (!ma_ba_session_key(alcf->session_key_base, text, hash)) {
+        return NGX_ERROR;
+    }
 
     copy = NULL;
+    user_len = 0;
+    email_len = 0;
     len = 0;
     asking = 0;
     state = NGX_HTTP_MASTRA_AUTH_SESSION_PENDING;
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    sn = ngx_http_mastra_auth_session_lookup(zone, hash);
+    sn = ngx_http_mastra_auth_session_find(zone, hash, now,
+                                           alcf->jwks_timeout);
 
-    if (sn && sn->state != NGX_HTTP_MASTRA_AUTH_SESSION_PENDING
-        && sn->until <= now)
-    {
-        ngx_http_mastra_auth_session_free(zone, sn);
-        sn = NULL;
-    }
+    if (sn == NULL && !signed_ok) {
 
-    if (sn && sn->state == NGX_HTTP_MASTRA_AUTH_SESSION_PENDING
-        && now - sn->until > (time_t) (alcf->jwks_timeout / 1000) * 2 + 10)
-    {
-        /* the worker that asked is gone: ask again */
-        ngx_http_mastra_auth_session_free(zone, sn);
-        sn = NULL;
+        /* not in the zone: the signature is checked, outside the lock */
+
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+
+        if (!ma_ba_signed_token(text, secret, &token)) {
+            *status = MA_SESSION_INVALID;
+            return NGX_OK;
+        }
+
+        ngx_shmtx_lock(&zone->shpool->mutex);
+
+        sn = ngx_http_mastra_auth_session_find(zone, hash, now,
+                                               alcf->jwks_timeout);
     }
 
     if (sn == NULL) {
@@ -200,6 +229,8 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
             copy = ngx_pnalloc(r->pool, sn->len);
             if (copy) {
                 ngx_memcpy(copy, sn->data, sn->len);
+                user_len = sn->user_len;
+                email_len = sn->email_len;
                 len = sn->len;
             }
         }
@@ -226,11 +257,16 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
-        text.data = (const char *) copy;
-        text.len = len;
-
         /* the entry's time is bounded by the session's expiresAt */
-        *status = ma_ba_session_cached(text, &ctx->identity);
+
+        user.data = (const char *) copy;
+        user.len = user_len;
+        email.data = user.data + user_len;
+        email.len = email_len;
+        text.data = email.data + email_len;
+        text.len = len - user_len - email_len;
+
+        *status = ma_ba_session_cached(user, email, text, &ctx->identity);
 
         if (ctx->identity) {
             cln->handler = ngx_http_mastra_auth_cleanup_identity;
@@ -358,6 +394,67 @@ ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
 }
 
 
+/* whether a session_data cookie came: then it is read before the zone */
+
+static ngx_uint_t
+ngx_http_mastra_auth_has_session_data(ngx_http_request_t *r)
+{
+    ma_str_t            header, name, raw;
+    ngx_uint_t          i, k;
+    ngx_table_elt_t   **h;
+
+    h = r->headers_in.cookies.elts;
+
+    for (i = 0; i < r->headers_in.cookies.nelts; i++) {
+        header.data = (const char *) h[i]->value.data;
+        header.len = h[i]->value.len;
+
+        for (k = 0; ngx_http_mastra_auth_data_cookies[k].len; k++) {
+            name.data = (const char *) ngx_http_mastra_auth_data_cookies[k].data;
+            name.len = ngx_http_mastra_auth_data_cookies[k].len;
+
+            if (ma_cookie_value(header, name, &raw) != 0) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * The credential's entry, with the lock held; an answer past its time, or a
+ * question whose worker is gone, is dropped (asked again).
+ */
+
+static ngx_http_mastra_auth_session_node_t *
+ngx_http_mastra_auth_session_find(ngx_http_mastra_auth_zone_ctx_t *zone,
+    u_char *hash, time_t now, ngx_msec_t timeout)
+{
+    ngx_http_mastra_auth_session_node_t *sn;
+
+    sn = ngx_http_mastra_auth_session_lookup(zone, hash);
+
+    if (sn == NULL) {
+        return NULL;
+    }
+
+    if (sn->state != NGX_HTTP_MASTRA_AUTH_SESSION_PENDING) {
+        if (sn->until > now) {
+            return sn;
+        }
+
+    } else if (now - sn->until <= (time_t) (timeout / 1000) * 2 + 10) {
+        return sn;
+    }
+
+    ngx_http_mastra_auth_session_free(zone, sn);
+
+    return NULL;
+}
+
+
 static ngx_http_mastra_auth_session_node_t *
 ngx_http_mastra_auth_session_lookup(ngx_http_mastra_auth_zone_ctx_t *zone,
     u_char *hash)
@@ -426,6 +523,8 @@ ngx_http_mastra_auth_session_alloc(ngx_http_mastra_auth_zone_ctx_t *zone,
 
     ngx_memcpy(&sn->node.key, hash, sizeof(ngx_rbtree_key_t));
     ngx_memcpy(sn->hash, hash, 32);
+    sn->user_len = 0;
+    sn->email_len = 0;
     sn->len = len;
 
     ngx_rbtree_insert(&zone->sh->sessions, &sn->node);
@@ -549,9 +648,10 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
     ngx_thread_task_t           *task = ev->data;
     ngx_http_mastra_auth_ask_t  *ask = task->ctx;
 
+    u_char                              *p;
     time_t                               now, until;
     int64_t                              expires;
-    ma_str_t                             body, why;
+    ma_str_t                             user, email, body, why;
     ngx_uint_t                           state;
     ma_status_t                          status;
     ma_identity_t                       *identity;
@@ -565,8 +665,10 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
     zone = ask->zone;
     now = ngx_time();
 
-    body.data = NULL;
-    body.len = 0;
+    user.data = NULL;
+    user.len = 0;
+    email = user;
+    body = user;
     identity = NULL;
     expires = 0;
 
@@ -575,7 +677,10 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
                                &expires);
 
         if (status == MA_OK) {
-            /* kept: the identity's text, without the session token */
+            /* kept: the user, the email and the identity's text, without
+             * the session token */
+            user = ma_identity_user(identity);
+            email = ma_identity_email(identity);
             body = ma_identity_payload(identity);
             state = NGX_HTTP_MASTRA_AUTH_SESSION_VALID;
             until = ngx_min(now + ask->cache, (time_t) expires);
@@ -620,14 +725,19 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
     }
 
     sn = ngx_http_mastra_auth_session_alloc(zone, ask->hash,
-             state == NGX_HTTP_MASTRA_AUTH_SESSION_VALID ? body.len : 0);
+             state == NGX_HTTP_MASTRA_AUTH_SESSION_VALID
+             ? user.len + email.len + body.len : 0);
 
     if (sn) {
         sn->state = state;
         sn->until = until;
 
         if (state == NGX_HTTP_MASTRA_AUTH_SESSION_VALID) {
-            ngx_memcpy(sn->data, body.data, body.len);
+            p = ngx_cpymem(sn->data, user.data, user.len);
+            p = ngx_cpymem(p, email.data, email.len);
+            ngx_memcpy(p, body.data, body.len);
+            sn->user_len = user.len;
+            sn->email_len = email.len;
         }
     }
 

@@ -96,6 +96,13 @@ http {
             mastra_auth_secret $OTHER;
             %%AUTH_PROXY%%
         }
+
+        # another Better Auth server, the same secret (nothing listens
+        # there): the zone's answers of \$BA never answer for it
+        location /other-server/ {
+            mastra_auth_better_auth_url http://127.0.0.1:%%PORT_7%%;
+            %%AUTH_PROXY%%
+        }
     }
 
     server {
@@ -314,6 +321,17 @@ is(bearer_req('/api/x', pct($bob->{token}))->outcome(2), '200 ok',
         is(cookie_req('/wrong-secret/x', session_cookie($alice))->outcome(2),
             '401 invalid', 'a good cookie where nginx has another secret: 401');
     }, 0, 'CK1: no request reached Better Auth');
+
+    # alice's answer is in the zone now: it is kept for this server and
+    # secret only (a credential found there is not checked again)
+    is(bearer_req('/api/x', $alice->{token})->outcome(2), '200 ok',
+        'a session in the zone: 200');
+    is(bearer_req('/other-server/x', $alice->{token})->outcome(2), '503 unavailable',
+        'the same session where another Better Auth server is set: asked there (down: 503)');
+    is(bearer_req('/wrong-secret/x', $alice->{token})->outcome(2), '401 invalid',
+        'the same session where nginx has another secret: 401');
+    is(bearer_req('/api/x', $tampered)->outcome(2), '401 invalid',
+        'its tampered twin still: 401');
 
     my $sig43 = substr($sig, 0, 43);
     my $nopad = substr($sig, 0, 43) . 'A';

@@ -262,12 +262,22 @@ ma_status_t ma_ba_session_data(ma_str_t cookie, ma_str_t secret, int64_t now,
 ma_status_t ma_ba_session(ma_str_t body, int64_t now,
     ma_identity_t **identity, int64_t *expires);
 
-/* The identity text ma_identity_payload gave for a session, as the shared
- * zone keeps it (its expiry kept beside it): read without a full parse. */
-ma_status_t ma_ba_session_cached(ma_str_t text, ma_identity_t **identity);
+/* A session the shared zone kept: the user, email and claims text
+ * (ma_identity_user, _email and _payload of a get-session answer), read
+ * without a parse. */
+ma_status_t ma_ba_session_cached(ma_str_t user, ma_str_t email,
+    ma_str_t claims, ma_identity_t **identity);
 
-/* SHA-256 of in, for cache keys that never hold a token. */
-void ma_sha256(ma_str_t in, unsigned char out[32]);
+/*
+ * The shared zone's key of a session credential: SHA-256(base || it), base
+ * made once per location from its Better Auth URL and secret.  An entry is
+ * made only for a credential whose signature held: one found under this key
+ * vouches for the signature with this secret.  0 on an OpenSSL failure.
+ */
+int ma_ba_session_key_base(ma_str_t url, ma_str_t secret,
+    unsigned char base[32]);
+int ma_ba_session_key(const unsigned char base[32], ma_str_t credential,
+    unsigned char key[32]);
 
 
 /* ---- identity to the upstream: mastra_auth_forward_jwt ---- */

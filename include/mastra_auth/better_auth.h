@@ -39,10 +39,23 @@ Status better_auth_session_data(std::string_view cookie, std::string_view secret
 Status better_auth_session(std::string_view body, std::int64_t now, Identity &identity,
                            std::int64_t &expires) noexcept;
 
-// The identity text better_auth_session made, as kept in the shared zone
-// (the zone's entry holds its expiry): Ok with user and email read, the
-// rest parsed only when a claim is asked for.
-Status better_auth_cached_session(std::string_view text, Identity &identity) noexcept;
+// A session the shared zone kept: the user and email an identity of
+// better_auth_session had (header-safe) and its claims text, kept apart so
+// that a request reads them without a scan.  SessionInvalid when user is
+// empty (a session always has one).
+Status better_auth_cached_session(std::string_view user, std::string_view email,
+                                  std::string_view claims, Identity &identity) noexcept;
+
+// Where a session's answer is kept in the shared zone: under
+// SHA-256(base || credential), base being SHA-256 over a label, the
+// location's Better Auth URL and its secret (made once per configuration).
+// An entry is only ever made for a credential whose signature held, so one
+// found under this key vouches for the signature with this secret, and an
+// answer of one Better Auth server never answers for another.
+bool better_auth_session_key_base(std::string_view url, std::string_view secret,
+                                  unsigned char base[32]) noexcept;
+bool better_auth_session_key(const unsigned char base[32], std::string_view credential,
+                             unsigned char key[32]) noexcept;
 
 // "2026-11-30T08:00:00.000Z" (or a number of milliseconds) in seconds.
 bool parse_timestamp(const nlohmann::json &value, std::int64_t &seconds) noexcept;

@@ -10,7 +10,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include "mastra_auth/algorithm.h"
 #include "mastra_auth/better_auth.h"
@@ -414,21 +413,23 @@ ma_status_t ma_ba_session(ma_str_t body, int64_t now, ma_identity_t **identity, 
     }
 }
 
-ma_status_t ma_ba_session_cached(ma_str_t text, ma_identity_t **identity) {
+ma_status_t ma_ba_session_cached(ma_str_t user, ma_str_t email, ma_str_t claims,
+                                 ma_identity_t **identity) {
     try {
         *identity = new ma_identity_s{};
-        return to_c(better_auth_cached_session(view(text), (*identity)->identity));
+        return to_c(better_auth_cached_session(view(user), view(email), view(claims),
+                                               (*identity)->identity));
     } catch (...) {
         return MA_INTERNAL_ERROR;
     }
 }
 
-void ma_sha256(ma_str_t in, unsigned char out[32]) {
-    // With the digest fetched once and a context per thread (SHA256()
-    // looks the digest up on every call); it stays the fallback.
-    unsigned int len = 0;
-    if (!sha2_hash(Algorithm::HS256, view(in), {}, out, len) || len != 32)
-        SHA256(reinterpret_cast<const unsigned char *>(in.data), in.len, out);
+int ma_ba_session_key_base(ma_str_t url, ma_str_t secret, unsigned char base[32]) {
+    return better_auth_session_key_base(view(url), view(secret), base) ? 1 : 0;
+}
+
+int ma_ba_session_key(const unsigned char base[32], ma_str_t credential, unsigned char key[32]) {
+    return better_auth_session_key(base, view(credential), key) ? 1 : 0;
 }
 
 int ma_op_parse(ma_str_t text, ma_op_t *op) {

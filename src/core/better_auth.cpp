@@ -1,7 +1,5 @@
 #include "mastra_auth/better_auth.h"
 
-#include "mastra_auth/json_scan.h"
-
 #include <ctime>
 #include <memory>
 
@@ -91,7 +89,8 @@ void fill_identity(const nlohmann::json &session, Identity &identity) {
 bool is_live_session(const nlohmann::json &session) {
     return session.is_object() && session.contains("session") && session["session"].is_object() &&
            session.contains("user") && session["user"].is_object() && session["user"].contains("id") &&
-           session["user"]["id"].is_string();
+           session["user"]["id"].is_string() &&
+           !session["user"]["id"].get_ref<const std::string &>().empty();   // a user without an id is none
 }
 
 }  // namespace
@@ -232,30 +231,44 @@ Status better_auth_session(std::string_view body, std::int64_t now, Identity &id
     }
 }
 
-Status better_auth_cached_session(std::string_view text, Identity &identity) noexcept {
+Status better_auth_cached_session(std::string_view user, std::string_view email,
+                                  std::string_view claims, Identity &identity) noexcept {
     try {
-        // Only the user is read now; the rest is parsed if a claim is asked.
-        // The text is the claims this module rendered from a session it
-        // parsed strictly when it was fetched: the user's members are looked
-        // up where they are, without scanning the whole of it again (the
-        // lookup stays within the text whatever the zone holds; a claim
-        // asked for later is parsed strictly, from the same text).
-        std::string storage;
-        std::string_view value;
-        JsonMember user, id, email;
-        if (!json_object_member(text, "user", user) || user.kind != JsonKind::Object ||
-            !json_object_member(user.value, "id", id) || id.kind != JsonKind::String ||
-            !json_string_view(id.value, storage, value))
-            return Status::SessionInvalid;
-        identity.user = header_safe(value);
-        if (json_object_member(user.value, "email", email) && email.kind == JsonKind::String &&
-            json_string_view(email.value, storage, value))
-            identity.email = header_safe(value);
-        identity.set_claims_text(std::string(text));
+        // Kept apart by the zone, as better_auth_session made them (user and
+        // email header-safe already): nothing to scan per request; a claim
+        // asked for later is parsed strictly, from the claims text.
+        if (user.empty()) return Status::SessionInvalid;
+        identity.user.assign(user);
+        identity.email.assign(email);
+        identity.set_claims_text(std::string(claims));
         return Status::Ok;
     } catch (...) {
         return Status::InternalError;
     }
+}
+
+bool better_auth_session_key_base(std::string_view url, std::string_view secret,
+                                  unsigned char base[32]) noexcept {
+    try {
+        // The label keeps these hashes apart from any other of the secret;
+        // the NUL ends the URL, which holds none (a parsed URL).
+        std::string label = "nginx-mastra-auth better-auth session key";
+        label.push_back('\0');
+        label.append(url);
+        label.push_back('\0');
+        unsigned int len = 0;
+        return sha2_hash(Algorithm::HS256, label, secret, base, len) && len == 32;
+    } catch (...) {
+        return false;
+    }
+}
+
+bool better_auth_session_key(const unsigned char base[32], std::string_view credential,
+                             unsigned char key[32]) noexcept {
+    unsigned int len = 0;
+    return sha2_hash(Algorithm::HS256, std::string_view(reinterpret_cast<const char *>(base), 32),
+                     credential, key, len) &&
+           len == 32;
 }
 
 }  // namespace mastra_auth

@@ -25,9 +25,12 @@ void check_identity(const mastra_auth::Identity &identity, std::int64_t expires)
         __builtin_trap();
     for (char c : identity.user + identity.email)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) __builtin_trap();
-    // What the zone keeps reads back as the same identity.
+    // What the zone keeps (user, email and claims text) reads back as the
+    // same identity; a session always has a user.
     mastra_auth::Identity kept;
-    if (mastra_auth::better_auth_cached_session(identity.claims_text(), kept) != mastra_auth::Status::Ok ||
+    if (identity.user.empty() ||
+        mastra_auth::better_auth_cached_session(identity.user, identity.email, identity.claims_text(),
+                                                kept) != mastra_auth::Status::Ok ||
         kept.user != identity.user || kept.email != identity.email || kept.claims() != payload)
         __builtin_trap();
 }
@@ -46,11 +49,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         mastra_auth::Status::Ok)
         __builtin_trap();
 
-    // whatever the zone might hold: read within its bounds, user header-safe
-    mastra_auth::Identity held;
-    if (mastra_auth::better_auth_cached_session(input, held) == mastra_auth::Status::Ok)
-        for (char c : held.user)
-            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) __builtin_trap();
+    // the zone's key of any credential
+    unsigned char base[32], key[32];
+    if (!mastra_auth::better_auth_session_key_base("https://auth.example.com", kSecret, base) ||
+        !mastra_auth::better_auth_session_key(base, input, key))
+        __builtin_trap();
 
     // a get-session answer
     mastra_auth::Identity answer;

@@ -128,6 +128,11 @@ TEST(BetterAuthSession, ReadsGetSessionAnswers) {
     Identity other;
     EXPECT_EQ(better_auth_session("null", kNow, other, expires), Status::SessionInvalid);
     EXPECT_EQ(better_auth_session("{}", kNow, other, expires), Status::SessionInvalid);
+    // a user without an id is no user
+    EXPECT_EQ(better_auth_session(
+                  R"({"session":{"expiresAt":"2027-02-01T00:00:00.000Z"},"user":{"id":""}})", kNow,
+                  other, expires),
+              Status::SessionInvalid);
     EXPECT_EQ(better_auth_session(live, 1'801'440'000, other, expires), Status::SessionInvalid);
 }
 
@@ -140,17 +145,47 @@ TEST(BetterAuthSession, TheKeptTextReadsBackAsTheSameIdentity) {
     ASSERT_EQ(better_auth_session(live, kNow, first, expires), Status::Ok);
 
     Identity kept;
-    ASSERT_EQ(better_auth_cached_session(first.claims_text(), kept), Status::Ok);
+    ASSERT_EQ(better_auth_cached_session(first.user, first.email, first.claims_text(), kept), Status::Ok);
     EXPECT_EQ(kept.user, "u1");
     EXPECT_EQ(kept.email, "a%0D@example.com");   // header-safe, as the first
     EXPECT_EQ(kept.email, first.email);
     EXPECT_EQ(kept.claims(), first.claims());
+    EXPECT_EQ(kept.claims_text(), first.claims_text());
 
     Identity bad;
-    EXPECT_EQ(better_auth_cached_session("{}", bad), Status::SessionInvalid);
-    EXPECT_EQ(better_auth_cached_session(R"({"user":{"id":1}})", bad), Status::SessionInvalid);
-    EXPECT_EQ(better_auth_cached_session(R"({"user":"u1"})", bad), Status::SessionInvalid);
-    EXPECT_EQ(better_auth_cached_session("not json", bad), Status::SessionInvalid);
+    EXPECT_EQ(better_auth_cached_session("", "a@example.com", first.claims_text(), bad),
+              Status::SessionInvalid);
+}
+
+TEST(BetterAuthSessionKey, BoundToTheServerTheSecretAndTheCredential) {
+    const std::string url = "https://auth.example.com", secret(32, 's');
+    unsigned char base[32], again[32], other_url[32], other_secret[32];
+    ASSERT_TRUE(better_auth_session_key_base(url, secret, base));
+    ASSERT_TRUE(better_auth_session_key_base(url, secret, again));
+    ASSERT_TRUE(better_auth_session_key_base("https://auth2.example.com", secret, other_url));
+    ASSERT_TRUE(better_auth_session_key_base(url, std::string(32, 't'), other_secret));
+    auto bytes = [](const unsigned char *b) { return std::string(reinterpret_cast<const char *>(b), 32); };
+    EXPECT_EQ(bytes(base), bytes(again));   // the same after a reload
+    EXPECT_NE(bytes(base), bytes(other_url));
+    EXPECT_NE(bytes(base), bytes(other_secret));
+    // the URL and the secret do not run into each other
+    unsigned char shifted[32];
+    ASSERT_TRUE(better_auth_session_key_base(url + "s", std::string(31, 's'), shifted));
+    EXPECT_NE(bytes(base), bytes(shifted));
+
+    unsigned char key[32], key_again[32], key_other[32], key_other_base[32];
+    ASSERT_TRUE(better_auth_session_key(base, "tok.sig", key));
+    ASSERT_TRUE(better_auth_session_key(again, "tok.sig", key_again));
+    ASSERT_TRUE(better_auth_session_key(base, "tok.sih", key_other));
+    ASSERT_TRUE(better_auth_session_key(other_secret, "tok.sig", key_other_base));
+    EXPECT_EQ(bytes(key), bytes(key_again));
+    EXPECT_NE(bytes(key), bytes(key_other));
+    EXPECT_NE(bytes(key), bytes(key_other_base));
+    // never the plain hash of the credential, nor of the secret
+    unsigned char plain[32];
+    unsigned int len = 0;
+    ASSERT_TRUE(sha2_hash(Algorithm::HS256, "tok.sig", {}, plain, len));
+    EXPECT_NE(bytes(key), bytes(plain));
 }
 
 TEST(BetterAuthTimestamp, IsoStringsAndMilliseconds) {
