@@ -18,7 +18,9 @@
  * workers instead of once per worker, its memory is bounded once, with the
  * key sets, where mastra_auth_zone sizes it (one 128-byte slab chunk an
  * entry), and a rotation is seen by every worker through the same epoch.
- * The price is the zone's lock, taken once per lookup and per store.
+ * The price is the zone's lock, taken once per lookup and per store; with
+ * 1 and 2 workers, t/bench/run finds the per-worker variant neither faster
+ * nor slower beyond the machine's noise (README "Benchmarks").
  *
  * Built with -DNGX_HTTP_MASTRA_AUTH_CACHE_PER_WORKER, the same cache lives
  * in each worker's own memory instead (same size, no shared lock): the
