@@ -400,7 +400,8 @@ static ngx_uint_t
 ngx_http_mastra_auth_has_session_data(ngx_http_request_t *r)
 {
     ma_str_t            header, name, raw;
-    ngx_uint_t          i, k;
+    ngx_str_t          *cookie;
+    ngx_uint_t          i;
     ngx_table_elt_t   **h;
 
     h = r->headers_in.cookies.elts;
@@ -409,9 +410,12 @@ ngx_http_mastra_auth_has_session_data(ngx_http_request_t *r)
         header.data = (const char *) h[i]->value.data;
         header.len = h[i]->value.len;
 
-        for (k = 0; ngx_http_mastra_auth_data_cookies[k].len; k++) {
-            name.data = (const char *) ngx_http_mastra_auth_data_cookies[k].data;
-            name.len = ngx_http_mastra_auth_data_cookies[k].len;
+        for (cookie = ngx_http_mastra_auth_data_cookies;
+             cookie->len;
+             cookie++)
+        {
+            name.data = (const char *) cookie->data;
+            name.len = cookie->len;
 
             if (ma_cookie_value(header, name, &raw) != 0) {
                 return 1;
