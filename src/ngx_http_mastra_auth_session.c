@@ -64,9 +64,7 @@ typedef struct {
 
 static ngx_int_t ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
-    ma_str_t token);
-static ngx_uint_t ngx_http_mastra_auth_has_session_data(
-    ngx_http_request_t *r);
+    ma_str_t signed_token, ngx_uint_t *signed_ok);
 static ngx_http_mastra_auth_session_node_t *
     ngx_http_mastra_auth_session_find(ngx_http_mastra_auth_zone_ctx_t *zone,
     u_char *hash, time_t now, ngx_msec_t timeout);
@@ -155,22 +153,16 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
 
     /* the cookie cache, when the browser sent it with this session */
 
-    if (ngx_http_mastra_auth_has_session_data(r)) {
+    rc = ngx_http_mastra_auth_session_data(r, alcf, ctx, text, &signed_ok);
 
-        /* a forged or damaged credential: refused with no network */
+    if (rc == NGX_ABORT) {
+        *status = MA_SESSION_INVALID;
+        return NGX_OK;
+    }
 
-        if (!ma_ba_signed_token(text, secret, &token)) {
-            *status = MA_SESSION_INVALID;
-            return NGX_OK;
-        }
-
-        signed_ok = 1;
-
-        rc = ngx_http_mastra_auth_session_data(r, alcf, ctx, token);
-        if (rc != NGX_DECLINED) {
-            *status = MA_OK;
-            return rc;
-        }
+    if (rc != NGX_DECLINED) {
+        *status = MA_OK;
+        return rc;
     }
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_mastra_auth_module);
@@ -320,19 +312,22 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
 
 /*
  * NGX_OK: the session_data cookie vouches for the session (ctx->identity
- * set); NGX_DECLINED: absent, stale or not valid, ask as usual; NGX_ERROR.
+ * set); NGX_DECLINED: absent, stale or not valid, ask as usual; NGX_ABORT:
+ * a cookie cache came, and the credential's own signature does not hold;
+ * NGX_ERROR.  The signature is checked (*signed_ok set) only when there is
+ * a cookie cache to read: else the zone comes first.
  */
 
 static ngx_int_t
 ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
-    ma_str_t token)
+    ma_str_t signed_token, ngx_uint_t *signed_ok)
 {
     int                  n;
     long                 len;
     u_char              *decoded;
     int64_t              expires;
-    ma_str_t             header, name, raw, secret;
+    ma_str_t             header, name, raw, secret, token;
     ngx_uint_t           i, k;
     ma_status_t          status;
     ma_identity_t       *identity;
@@ -340,6 +335,8 @@ ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
     ngx_pool_cleanup_t  *cln;
 
     h = r->headers_in.cookies.elts;
+    secret.data = (const char *) alcf->secret.data;
+    secret.len = alcf->secret.len;
 
     for (k = 0; ngx_http_mastra_auth_data_cookies[k].len; k++) {
         name.data = (const char *) ngx_http_mastra_auth_data_cookies[k].data;
@@ -354,6 +351,16 @@ ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
                 continue;   /* absent, or ambiguous: not trusted */
             }
 
+            /* a forged or damaged credential: refused with no network */
+
+            if (!*signed_ok) {
+                if (!ma_ba_signed_token(signed_token, secret, &token)) {
+                    return NGX_ABORT;
+                }
+
+                *signed_ok = 1;
+            }
+
             decoded = ngx_pnalloc(r->pool, raw.len);
             if (decoded == NULL) {
                 return NGX_ERROR;
@@ -366,8 +373,6 @@ ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
 
             raw.data = (const char *) decoded;
             raw.len = (size_t) len;
-            secret.data = (const char *) alcf->secret.data;
-            secret.len = alcf->secret.len;
 
             cln = ngx_pool_cleanup_add(r->pool, 0);
             if (cln == NULL) {
@@ -391,39 +396,6 @@ ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
     }
 
     return NGX_DECLINED;
-}
-
-
-/* whether a session_data cookie came: then it is read before the zone */
-
-static ngx_uint_t
-ngx_http_mastra_auth_has_session_data(ngx_http_request_t *r)
-{
-    ma_str_t            header, name, raw;
-    ngx_str_t          *cookie;
-    ngx_uint_t          i;
-    ngx_table_elt_t   **h;
-
-    h = r->headers_in.cookies.elts;
-
-    for (i = 0; i < r->headers_in.cookies.nelts; i++) {
-        header.data = (const char *) h[i]->value.data;
-        header.len = h[i]->value.len;
-
-        for (cookie = ngx_http_mastra_auth_data_cookies;
-             cookie->len;
-             cookie++)
-        {
-            name.data = (const char *) cookie->data;
-            name.len = cookie->len;
-
-            if (ma_cookie_value(header, name, &raw) != 0) {
-                return 1;
-            }
-        }
-    }
-
-    return 0;
 }
 
 

@@ -478,6 +478,16 @@ like($alice->{cookie}, qr/%3D$/, 'CK3: the cookie as Better Auth sets it ends in
             'session_data of another session: the session cookie\'s user');
     }, 1, 'session_data of another session: ignored, get-session asked');
 
+    # a valid session_data beside a session token whose signature fails:
+    # refused before the cookie cache is read, with no call
+    my ($tok, $tsig) = split /\./, $s->{token};
+    my $bad = "$tok." . (substr($tsig, 0, 1) eq 'A' ? 'B' : 'A') . substr($tsig, 1);
+    is(calls {
+        is(cookie_req('/api/x', 'better-auth.session_token=' . pct($bad)
+            . "; $s->{data_name}=$s->{data}")->outcome(2), '401 invalid',
+            'session_data beside a tampered session token: 401');
+    }, 0, 'session_data beside a tampered session token: no get-session call');
+
     # session_data without any session cookie is no credential
     is(cookie_req('/api/x', "$s->{data_name}=$s->{data}")->outcome(2), '401 missing',
         'session_data alone, no session cookie: 401');

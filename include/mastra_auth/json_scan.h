@@ -58,14 +58,6 @@ bool json_string_view(std::string_view value, std::string &storage, std::string_
 // A Number member's value as a double; false when it does not fit in one.
 bool json_number_value(std::string_view value, double &out) noexcept;
 
-// A member of an object's text by decoded name, without a scan: for text
-// a scan accepted, or that this library wrote (a session kept in the zone).
-// Nothing is validated but the bounds: on any text it reads nothing past
-// the end, and it is false when no member of that name is found before the
-// text stops making sense.  out.name is name; values start with their
-// first byte (a value that is not valid JSON is still not valid JSON).
-bool json_object_member(std::string_view object, std::string_view name, JsonMember &out);
-
 // The elements of an Array member's value (as scanned), with their kinds.
 struct JsonElement {
     std::string_view value;

@@ -409,7 +409,7 @@ std::size_t skip_value(std::string_view s, std::size_t i) {
         if (i >= s.size()) return s.size();
         char c = s[i];
         if (c == '"') {
-            i = skip_string(s, i);   // most of a session's bytes are in strings
+            i = skip_string(s, i);
         } else if (c == '{' || c == '[') {
             ++depth;
             ++i;
@@ -512,47 +512,6 @@ bool json_number_value(std::string_view value, double &out) noexcept {
     }
     out = v;
     return true;
-}
-
-bool json_object_member(std::string_view object, std::string_view name, JsonMember &out) {
-    auto space = [&](std::size_t &i) {
-        while (i < object.size() && is_space(object[i])) ++i;
-    };
-    std::size_t i = 0;
-    space(i);
-    if (i >= object.size() || object[i] != '{') return false;
-    ++i;
-    std::string decoded;
-    for (;;) {
-        space(i);
-        if (i >= object.size() || object[i] != '"') return false;   // '}': not there
-        const std::size_t start = ++i;
-        bool escaped = false;
-        for (; i < object.size() && object[i] != '"'; i++) {
-            if (object[i] == '\\') {
-                escaped = true;
-                i++;
-            }
-        }
-        if (i >= object.size()) return false;
-        std::string_view raw = object.substr(start, i - start);
-        ++i;
-        space(i);
-        if (i >= object.size() || object[i] != ':') return false;
-        ++i;
-        space(i);
-        if (i >= object.size()) return false;
-        const std::size_t end = skip_value(object, i);
-        if (escaped) unescape(raw, decoded);
-        if ((escaped ? std::string_view(decoded) : raw) == name) {
-            out = {name, object.substr(i, end - i), kind_of(object[i])};
-            return true;
-        }
-        i = end;
-        space(i);
-        if (i >= object.size() || object[i] != ',') return false;
-        ++i;
-    }
 }
 
 std::vector<JsonElement> json_array_elements(std::string_view value) {
