@@ -229,6 +229,8 @@ void ngx_http_mastra_auth_cleanup_identity(void *data);
 ngx_int_t ngx_http_mastra_auth_find_token(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
     ngx_str_t *token);
+ngx_uint_t ngx_http_mastra_auth_cookie(ngx_http_request_t *r, ngx_str_t *name,
+    ma_str_t *raw);
 ngx_table_elt_t *ngx_http_mastra_auth_header(ngx_http_request_t *r,
     ngx_str_t *name);
 

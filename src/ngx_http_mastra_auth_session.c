@@ -323,75 +323,67 @@ ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
     ma_str_t signed_token, ngx_uint_t *signed_ok)
 {
-    int                  n;
     long                 len;
     u_char              *decoded;
     int64_t              expires;
-    ma_str_t             header, name, raw, secret, token;
-    ngx_uint_t           i, k;
+    ma_str_t             raw, secret, token;
+    ngx_uint_t           k;
     ma_status_t          status;
     ma_identity_t       *identity;
-    ngx_table_elt_t    **h;
     ngx_pool_cleanup_t  *cln;
 
-    h = r->headers_in.cookies.elts;
     secret.data = (const char *) alcf->secret.data;
     secret.len = alcf->secret.len;
 
     for (k = 0; ngx_http_mastra_auth_data_cookies[k].len; k++) {
-        name.data = (const char *) ngx_http_mastra_auth_data_cookies[k].data;
-        name.len = ngx_http_mastra_auth_data_cookies[k].len;
 
-        for (i = 0; i < r->headers_in.cookies.nelts; i++) {
-            header.data = (const char *) h[i]->value.data;
-            header.len = h[i]->value.len;
+        if (ngx_http_mastra_auth_cookie(r, &ngx_http_mastra_auth_data_cookies[k],
+                                        &raw)
+            != 1)
+        {
+            continue;   /* absent, or ambiguous: not trusted */
+        }
 
-            n = ma_cookie_value(header, name, &raw);
-            if (n != 1) {
-                continue;   /* absent, or ambiguous: not trusted */
+        /* a forged or damaged credential: refused with no network */
+
+        if (!*signed_ok) {
+            if (!ma_ba_signed_token(signed_token, secret, &token)) {
+                return NGX_ABORT;
             }
 
-            /* a forged or damaged credential: refused with no network */
+            *signed_ok = 1;
+        }
 
-            if (!*signed_ok) {
-                if (!ma_ba_signed_token(signed_token, secret, &token)) {
-                    return NGX_ABORT;
-                }
+        decoded = ngx_pnalloc(r->pool, raw.len);
+        if (decoded == NULL) {
+            return NGX_ERROR;
+        }
 
-                *signed_ok = 1;
-            }
+        len = ma_percent_decode(raw, (char *) decoded);
+        if (len <= 0) {
+            continue;
+        }
 
-            decoded = ngx_pnalloc(r->pool, raw.len);
-            if (decoded == NULL) {
-                return NGX_ERROR;
-            }
+        raw.data = (const char *) decoded;
+        raw.len = (size_t) len;
 
-            len = ma_percent_decode(raw, (char *) decoded);
-            if (len <= 0) {
-                continue;
-            }
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
 
-            raw.data = (const char *) decoded;
-            raw.len = (size_t) len;
+        identity = NULL;
+        status = ma_ba_session_data(raw, secret, ngx_time(), token,
+                                    &identity, &expires);
 
-            cln = ngx_pool_cleanup_add(r->pool, 0);
-            if (cln == NULL) {
-                return NGX_ERROR;
-            }
+        if (identity) {
+            cln->handler = ngx_http_mastra_auth_cleanup_identity;
+            cln->data = identity;
+        }
 
-            identity = NULL;
-            status = ma_ba_session_data(raw, secret, ngx_time(), token,
-                                        &identity, &expires);
-
-            if (identity) {
-                cln->handler = ngx_http_mastra_auth_cleanup_identity;
-                cln->data = identity;
-            }
-
-            if (status == MA_OK) {
-                ctx->identity = identity;
-                return NGX_OK;
-            }
+        if (status == MA_OK) {
+            ctx->identity = identity;
+            return NGX_OK;
         }
     }
 

@@ -140,42 +140,72 @@ static ngx_int_t
 ngx_http_mastra_auth_from_cookie(ngx_http_request_t *r, ngx_str_t *name,
     ngx_str_t *token)
 {
-    int                n, total;
-    ma_str_t           header, key, raw, first;
-    ngx_uint_t         i;
-    ngx_table_elt_t  **h;
+    ma_str_t    raw;
+    ngx_uint_t  n;
+
+    n = ngx_http_mastra_auth_cookie(r, name, &raw);
+
+    if (n == 0 || raw.len == 0) {
+        return NGX_DECLINED;
+    }
+
+    if (n > 1) {
+        return NGX_ABORT;
+    }
+
+    return ngx_http_mastra_auth_decode(r, raw, token);
+}
+
+
+/*
+ * How many times the cookie NAME occurs over all of the request's Cookie
+ * header lines (HTTP/2 clients send one line per cookie, HTTP/1.1 clients
+ * may send several); *raw is the first occurrence's value as sent.  nginx
+ * 1.23.0 turned the array of Cookie lines into a linked list: this is the
+ * one place that knows.
+ */
+
+ngx_uint_t
+ngx_http_mastra_auth_cookie(ngx_http_request_t *r, ngx_str_t *name,
+    ma_str_t *raw)
+{
+    int               n;
+    ma_str_t          header, key, value;
+    ngx_uint_t        total;
+    ngx_table_elt_t  *h;
+#if (nginx_version < 1023000)
+    ngx_uint_t        i;
+    ngx_table_elt_t **lines;
+#endif
 
     key.data = (const char *) name->data;
     key.len = name->len;
 
+    raw->data = NULL;
+    raw->len = 0;
     total = 0;
-    first.data = NULL;
-    first.len = 0;
 
-    h = r->headers_in.cookies.elts;
+#if (nginx_version >= 1023000)
+    for (h = r->headers_in.cookie; h; h = h->next) {
+#else
+    lines = r->headers_in.cookies.elts;
 
     for (i = 0; i < r->headers_in.cookies.nelts; i++) {
-        header.data = (const char *) h[i]->value.data;
-        header.len = h[i]->value.len;
+        h = lines[i];
+#endif
+        header.data = (const char *) h->value.data;
+        header.len = h->value.len;
 
-        n = ma_cookie_value(header, key, &raw);
+        n = ma_cookie_value(header, key, &value);
 
         if (n > 0 && total == 0) {
-            first = raw;
+            *raw = value;
         }
 
         total += n;
     }
 
-    if (total == 0 || first.len == 0) {
-        return NGX_DECLINED;
-    }
-
-    if (total > 1) {
-        return NGX_ABORT;
-    }
-
-    return ngx_http_mastra_auth_decode(r, first, token);
+    return total;
 }
 
 
