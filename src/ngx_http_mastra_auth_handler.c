@@ -287,6 +287,9 @@ done:
  * The key-set providers: static keys and the remote sets this worker has.
  * A request waits while a first fetch is in flight, and once more when its
  * kid is unknown and a refetch is allowed (at most one per set per 30 s).
+ * Static keys beside the remote sets never settle a token that a remote
+ * set may yet serve: the core reports MA_UNKNOWN_KEY for it (see
+ * ma_key_supply_t), and it waits for the fetch like a token with no keys.
  */
 
 static ngx_int_t
@@ -299,6 +302,7 @@ ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
     ngx_int_t                        state;
     ngx_uint_t                       epoch;
     ngx_uint_t                       i, waiting, refreshing, may_wait;
+    ma_key_supply_t                  supply;
     const ma_keyset_t              **sets;
     ngx_pool_cleanup_t              *cln;
     ngx_http_mastra_auth_keyset_t  **remote, *missing;
@@ -321,6 +325,7 @@ ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
     refreshing = 0;
     missing = NULL;
     remote = alcf->remote_keys->elts;
+    supply = alcf->remote_keys->nelts ? MA_KEYS_FETCHED : MA_KEYS_FIXED;
 
     for (i = 0; i < alcf->remote_keys->nelts; i++) {
         state = ngx_http_mastra_auth_keys_acquire(r, remote[i], 0);
@@ -333,9 +338,11 @@ ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
 
         } else if (state == NGX_HTTP_MASTRA_AUTH_KEYS_WAIT) {
             waiting = 1;
+            supply = MA_KEYS_PENDING;
 
         } else {
             missing = remote[i];
+            supply = MA_KEYS_PENDING;
         }
     }
 
@@ -344,11 +351,7 @@ ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
             return NGX_AGAIN;
         }
 
-        ctx->retry_after = missing
-                           ? ngx_http_mastra_auth_keys_retry_after(r, missing)
-                           : 1;
-        *status = MA_KEYS_UNAVAILABLE;
-        return NGX_OK;
+        goto unavailable;
     }
 
     cln = ngx_pool_cleanup_add(r->pool, 0);
@@ -381,7 +384,7 @@ ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
     }
 
     *status = ma_jws_verify(alcf->jws_verifier, token, ngx_time(), sets, n,
-                            &ctx->identity);
+                            supply, &ctx->identity);
 
     if (*status == MA_OK && alcf->verify_cache) {
         ngx_http_mastra_auth_cache_store(r, digest, epoch,
@@ -395,31 +398,54 @@ done:
         cln->data = ctx->identity;
     }
 
-    if (*status != MA_UNKNOWN_KEY || !may_wait) {
+    if (*status != MA_UNKNOWN_KEY) {
         return NGX_OK;
     }
 
-    /* a set still loading, or being refetched, may hold the kid */
+    if (may_wait) {
 
-    if (waiting || refreshing) {
-        return NGX_AGAIN;
-    }
+        /* a set still loading, or being refetched, may hold the kid */
 
-    if (ctx->refetched) {
-        return NGX_OK;
-    }
+        if (waiting || refreshing) {
+            return NGX_AGAIN;
+        }
 
-    ctx->refetched = 1;
+        if (!ctx->refetched) {
+            ctx->refetched = 1;
 
-    for (i = 0; i < alcf->remote_keys->nelts; i++) {
-        if (ngx_http_mastra_auth_keys_acquire(r, remote[i], 1)
-            == NGX_HTTP_MASTRA_AUTH_KEYS_WAIT)
-        {
-            waiting = 1;
+            for (i = 0; i < alcf->remote_keys->nelts; i++) {
+                if (ngx_http_mastra_auth_keys_acquire(r, remote[i], 1)
+                    == NGX_HTTP_MASTRA_AUTH_KEYS_WAIT)
+                {
+                    waiting = 1;
+                }
+            }
+
+            if (waiting) {
+                return NGX_AGAIN;
+            }
         }
     }
 
-    return waiting ? NGX_AGAIN : NGX_OK;
+    /*
+     * The key this token may need sits in a set that could not be had in
+     * time: the key server's failure, not the token's (503, as without
+     * static keys), never a pass.
+     */
+
+    if (supply == MA_KEYS_PENDING) {
+        goto unavailable;
+    }
+
+    return NGX_OK;
+
+unavailable:
+
+    ctx->retry_after = missing
+                       ? ngx_http_mastra_auth_keys_retry_after(r, missing)
+                       : 1;
+    *status = MA_KEYS_UNAVAILABLE;
+    return NGX_OK;
 }
 
 

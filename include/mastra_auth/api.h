@@ -192,14 +192,23 @@ ma_status_t ma_jws_verifier_create(const ma_jws_options_t *options,
     ma_jws_verifier_t **out, char *err, size_t errlen);
 void ma_jws_verifier_free(ma_jws_verifier_t *verifier);
 
+/* What the sets handed to ma_jws_verify are. */
+typedef enum {
+    MA_KEYS_FIXED = 0,   /* configured keys only: a missing kid never comes */
+    MA_KEYS_FETCHED,     /* and every key server's set, as last fetched */
+    MA_KEYS_PENDING      /* some key server's set is not fetched yet */
+} ma_key_supply_t;
+
 /*
  * Verifies a token against the union of nsets key sets.  MA_UNKNOWN_KEY when
- * the token names a kid no set has (a refetch may cure it); *identity as for
- * ma_verify.
+ * the token names a kid no set has, and, where a key server supplies keys,
+ * whenever a fetch or refetch may bring the key it needs: a kid only kid-less
+ * keys took (and they failed), or any token while a set is pending.
+ * *identity as for ma_verify.
  */
 ma_status_t ma_jws_verify(const ma_jws_verifier_t *verifier, ma_str_t token,
     int64_t now, const ma_keyset_t *const *sets, size_t nsets,
-    ma_identity_t **identity);
+    ma_key_supply_t supply, ma_identity_t **identity);
 
 /* The cache key and the cache-hit check, as for ma_verifier_*. */
 void ma_jws_cache_key(const ma_jws_verifier_t *verifier, ma_str_t token,

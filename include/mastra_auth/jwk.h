@@ -47,6 +47,10 @@ public:
     std::vector<const PublicKey *> candidates(std::string_view kid, Algorithm alg,
                                               bool &kid_known) const;
 
+    // Whether some key of this set carries exactly this kid (usable or not):
+    // a kid-less key takes any kid, but does not make a kid known.
+    bool holds_kid(std::string_view kid) const;
+
     std::size_t size() const { return keys_.size(); }
     const std::vector<std::string> &skipped() const { return skipped_; }
     const std::vector<PublicKey> &keys() const { return keys_; }

@@ -20,6 +20,13 @@ namespace mastra_auth {
 // same verifier against keys that still hold (a verified-token cache hit).
 enum class Signature { Check, KnownGood };
 
+// What the key sets handed to a verification are.  Fixed: configured keys
+// only (a secret, key files), so a kid no key carries never will be.
+// Fetched: also every key server's set, as last fetched; a kid no key
+// carries may come with a refetch.  Pending: some key server's set has not
+// been fetched yet, and may hold the key any token needs.
+enum class KeySupply { Fixed, Fetched, Pending };
+
 class JwsVerifier {
 public:
     JwsVerifier(unsigned algorithms, ClaimPolicy policy);
@@ -27,8 +34,9 @@ public:
     // Parse, algorithm pinning, key selection, signature, then claims
     // (signature first: nothing in an unsigned payload is looked at).
     // identity gets the header fields as soon as they are known, and the
-    // claims on Ok.  UnknownKey (a kid no key has) is kept apart from
-    // BadSignature: the first may be cured by refetching the key set.
+    // claims on Ok.  UnknownKey (a kid no key has; beside key servers also
+    // any token their keys may yet serve, see KeySupply) is kept apart from
+    // BadSignature and AlgorithmNotAllowed: a fetch or refetch may cure it.
     // With ignore_kid, a token's kid does not select keys (a single
     // configured secret has no kid to match).
     // Several sets are united (mastra_auth_jwks_uri and _file repeated):
@@ -37,7 +45,8 @@ public:
     // (parse, algorithm pinning, claims at now) is checked as usual.
     Status verify(std::string_view token, std::int64_t now, const std::vector<const KeySet *> &sets,
                   bool ignore_kid, Identity &identity,
-                  Signature signature = Signature::Check) const noexcept;
+                  Signature signature = Signature::Check,
+                  KeySupply supply = KeySupply::Fixed) const noexcept;
 
     // The key of a token in a verified-token cache: SHA-256 over a random
     // value drawn when this verifier was made, then the whole token.  A

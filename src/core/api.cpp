@@ -280,13 +280,17 @@ ma_status_t ma_jws_verifier_create(const ma_jws_options_t *options, ma_jws_verif
 void ma_jws_verifier_free(ma_jws_verifier_t *verifier) { delete verifier; }
 
 ma_status_t ma_jws_verify(const ma_jws_verifier_t *verifier, ma_str_t token, int64_t now,
-                          const ma_keyset_t *const *sets, size_t nsets, ma_identity_t **identity) {
+                          const ma_keyset_t *const *sets, size_t nsets, ma_key_supply_t supply,
+                          ma_identity_t **identity) {
     try {
         *identity = new ma_identity_s{};
         std::vector<const KeySet *> list;
         for (std::size_t i = 0; i < nsets; i++) list.push_back(&sets[i]->set);
+        KeySupply from = supply == MA_KEYS_PENDING   ? KeySupply::Pending
+                         : supply == MA_KEYS_FETCHED ? KeySupply::Fetched
+                                                     : KeySupply::Fixed;
         return to_c(verifier->verifier.verify(view(token), now, list, /*ignore_kid=*/false,
-                                              (*identity)->identity));
+                                              (*identity)->identity, Signature::Check, from));
     } catch (...) {
         return MA_INTERNAL_ERROR;
     }

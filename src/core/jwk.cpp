@@ -478,4 +478,10 @@ std::vector<const PublicKey *> KeySet::candidates(std::string_view kid, Algorith
     return out;
 }
 
+bool KeySet::holds_kid(std::string_view kid) const {
+    for (const auto &key : keys_)
+        if (!key.kid.empty() && key.kid == kid) return true;
+    return false;
+}
+
 }  // namespace mastra_auth

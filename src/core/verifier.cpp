@@ -16,23 +16,39 @@ namespace {
 // Keys are looked up per set: the cache key is (set, kid), never the
 // kid alone (RFC 8725 3.8).
 Status check_signature(Algorithm alg, const Jwt &jwt, const std::vector<const KeySet *> &sets,
-                       bool ignore_kid) {
+                       bool ignore_kid, KeySupply supply) {
     std::string_view kid = ignore_kid ? std::string_view() : std::string_view(jwt.kid);
     std::vector<const PublicKey *> candidates;
     bool any_set_knows_kid = false;
+    bool kid_named = false;
     for (const KeySet *set : sets) {
         bool kid_known = false;
         for (const PublicKey *key : set->candidates(kid, alg, kid_known)) candidates.push_back(key);
         any_set_knows_kid = any_set_knows_kid || kid_known;
+        kid_named = kid_named || (!kid.empty() && set->holds_kid(kid));
     }
     if (!any_set_knows_kid) return Status::UnknownKey;
+
+    // Where a key server supplies keys, the key this token needs may not be
+    // held yet: a set not fetched yet may hold any key, and a rotation brings
+    // kids no held key carries (a kid-less static key beside the set takes
+    // any kid, but does not know it).  Such a token is UnknownKey, which
+    // waits for the fetch or asks for the refetch, rather than a refusal
+    // made over the keys that happen to be held.  A token naming no kid
+    // gets what a fetched set holds: it asks for no refetch.  Key servers
+    // never supply HMAC keys (remote sets drop "oct" members), so an HS*
+    // token is settled by the static keys alone.
+    bool may_arrive = (bit_of(alg) & kHmacAlgorithms) == 0 &&
+                      (supply == KeySupply::Pending ||
+                       (supply == KeySupply::Fetched && !kid.empty() && !kid_named));
+
     // Keys exist for this kid (or none was asked) but none may verify
     // this algorithm: the HS256-with-an-RSA-key forgery ends here.
-    if (candidates.empty()) return Status::AlgorithmNotAllowed;
+    if (candidates.empty()) return may_arrive ? Status::UnknownKey : Status::AlgorithmNotAllowed;
 
     for (const PublicKey *key : candidates)
         if (verify_signature(alg, *key, jwt.signing_input, jwt.signature)) return Status::Ok;
-    return Status::BadSignature;
+    return may_arrive ? Status::UnknownKey : Status::BadSignature;
 }
 
 }  // namespace
@@ -70,7 +86,8 @@ void JwsVerifier::cache_key(std::string_view token, unsigned char out[32]) const
 
 Status JwsVerifier::verify(std::string_view token, std::int64_t now,
                            const std::vector<const KeySet *> &sets, bool ignore_kid,
-                           Identity &identity, Signature signature) const noexcept {
+                           Identity &identity, Signature signature,
+                           KeySupply supply) const noexcept {
     try {
         // One parse per request on the worker's thread: the texts and member
         // lists keep their capacity from the last token, so a request costs
@@ -95,7 +112,7 @@ Status JwsVerifier::verify(std::string_view token, std::int64_t now,
             return Status::AlgorithmNotAllowed;
 
         if (signature == Signature::Check) {
-            Status checked = check_signature(alg, jwt, sets, ignore_kid);
+            Status checked = check_signature(alg, jwt, sets, ignore_kid, supply);
             if (checked != Status::Ok) return checked;
         }
 

@@ -270,6 +270,102 @@ TEST(KidSelection, SameKidInTwoSetsStaysWithItsSet) {
               Status::UnknownKey);
 }
 
+// ---- static keys beside a key server -----------------------------------------------------
+
+Status verify_with(const JwsVerifier &verifier, const std::string &tok, const std::vector<const KeySet *> &sets,
+                   mastra_auth::KeySupply supply) {
+    Identity identity;
+    Status status = verifier.verify(tok, kNow, sets, /*ignore_kid=*/false, identity,
+                                    mastra_auth::Signature::Check, supply);
+    if (status != Status::Ok) {
+        EXPECT_FALSE(identity.has_claims());
+    }
+    return status;
+}
+
+TEST(KeySupply, AKidlessStaticKeyNeverSettlesAKidOnlyAKeyServerMayHold) {
+    using mastra_auth::KeySupply;
+    EVP_PKEY *pem_key = cached_key("RSA-2048");
+    EVP_PKEY *rotated = cached_key("P-256");
+    const KeySet file = pem_set(pem_key);                                  // no kid
+    const KeySet secret = parse_set({{{"kty", "oct"}, {"k", b64u(kOctSecret)}}}, KeySource::Local);
+    const KeySet remote = parse_set({kid_jwk(cached_key("P-256-other"), "old")});
+    const JwsVerifier verifier(bit_of(Algorithm::ES256) | bit_of(Algorithm::RS256) | bit_of(Algorithm::HS256), {});
+    const std::string new_kid = token(header(Algorithm::ES256, "new"), Algorithm::ES256, rotated);
+    const std::string new_kid_rs = token(header(Algorithm::RS256, "new"), Algorithm::RS256, cached_key("RSA-2048-other"));
+
+    // Configured keys only: as ever, the kid-less key takes the kid and settles it.
+    EXPECT_EQ(verify_with(verifier, new_kid, {&file, &secret}, KeySupply::Fixed), Status::AlgorithmNotAllowed);
+    EXPECT_EQ(verify_with(verifier, new_kid_rs, {&file}, KeySupply::Fixed), Status::BadSignature);
+
+    // Beside a fetched set, a kid no key carries is unknown (a refetch may bring it) ...
+    EXPECT_EQ(verify_with(verifier, new_kid, {&file, &secret, &remote}, KeySupply::Fetched), Status::UnknownKey);
+    EXPECT_EQ(verify_with(verifier, new_kid_rs, {&file, &remote}, KeySupply::Fetched), Status::UnknownKey);
+    // ... and once the refetch brought it, it verifies.
+    const KeySet refetched = parse_set({kid_jwk(cached_key("P-256-other"), "old"), kid_jwk(rotated, "new")});
+    EXPECT_EQ(verify_with(verifier, new_kid, {&file, &secret, &refetched}, KeySupply::Fetched), Status::Ok);
+    // The kid-less static keys still verify their own tokens, whatever kid they name.
+    EXPECT_EQ(verify_with(verifier, token(header(Algorithm::RS256, "any"), Algorithm::RS256, pem_key), {&file, &remote},
+                          KeySupply::Fetched),
+              Status::Ok);
+    EXPECT_EQ(verify_with(verifier, token(header(Algorithm::HS256, "any"), Algorithm::HS256, nullptr, kOctSecret),
+                          {&secret, &remote}, KeySupply::Fetched),
+              Status::Ok);
+
+    // A kid the set carries is settled: wrong signature, wrong algorithm.
+    EXPECT_EQ(verify_with(verifier, token(header(Algorithm::ES256, "old"), Algorithm::ES256, rotated),
+                          {&file, &remote}, KeySupply::Fetched),
+              Status::BadSignature);
+    EXPECT_EQ(verify_with(verifier, token(header(Algorithm::RS256, "old"), Algorithm::RS256, pem_key), {&remote},
+                          KeySupply::Fetched),
+              Status::AlgorithmNotAllowed);
+    // No kid, set fetched: the held keys settle it, no refetch.
+    EXPECT_EQ(verify_with(verifier, token(header(Algorithm::ES256), Algorithm::ES256, rotated), {&file, &remote},
+                          KeySupply::Fetched),
+              Status::BadSignature);
+    EXPECT_EQ(verify_with(verifier, token(header(Algorithm::ES256), Algorithm::ES256, rotated), {&file},
+                          KeySupply::Fetched),
+              Status::AlgorithmNotAllowed);
+}
+
+TEST(KeySupply, WhileASetIsPendingOnlyHmacTokensAreSettled) {
+    using mastra_auth::KeySupply;
+    EVP_PKEY *pem_key = cached_key("RSA-2048");
+    const KeySet file = pem_set(pem_key);
+    const KeySet secret = parse_set({{{"kty", "oct"}, {"k", b64u(kOctSecret)}}}, KeySource::Local);
+    const JwsVerifier verifier(bit_of(Algorithm::ES256) | bit_of(Algorithm::RS256) | bit_of(Algorithm::HS256), {});
+    // The pending set may serve any asymmetric token, with a kid or without.
+    for (const std::string &kid : {std::string(), std::string("k1")}) {
+        EXPECT_EQ(verify_with(verifier, token(header(Algorithm::ES256, kid), Algorithm::ES256, cached_key("P-256")),
+                              {&file, &secret}, KeySupply::Pending),
+                  Status::UnknownKey)
+            << kid;
+        EXPECT_EQ(verify_with(verifier,
+                              token(header(Algorithm::RS256, kid), Algorithm::RS256, cached_key("RSA-2048-other")),
+                              {&file, &secret}, KeySupply::Pending),
+                  Status::UnknownKey)
+            << kid;
+        // What the static keys verify passes at once.
+        EXPECT_EQ(verify_with(verifier, token(header(Algorithm::RS256, kid), Algorithm::RS256, pem_key), {&file, &secret},
+                              KeySupply::Pending),
+                  Status::Ok)
+            << kid;
+        // Key servers never serve HMAC keys: an HS* token is settled now.
+        EXPECT_EQ(verify_with(verifier, token(header(Algorithm::HS256, kid), Algorithm::HS256, nullptr, kOctSecret),
+                              {&file, &secret}, KeySupply::Pending),
+                  Status::Ok)
+            << kid;
+        EXPECT_EQ(verify_with(verifier, token(header(Algorithm::HS256, kid), Algorithm::HS256, nullptr, std::string(32, 'x')),
+                              {&file, &secret}, KeySupply::Pending),
+                  Status::BadSignature)
+            << kid;
+    }
+    // The location's algorithm list is still the first word.
+    EXPECT_EQ(verify_with(verifier, token(header(Algorithm::ES384, "k1"), Algorithm::ES384, cached_key("P-384")),
+                          {&file}, KeySupply::Pending),
+              Status::AlgorithmNotAllowed);
+}
+
 // ---- RFC 9864 --------------------------------------------------------------------------
 
 TEST(EdDsaNames, Ed25519AndEdDsaBothVerifyWithAnEd25519Key) {
