@@ -211,7 +211,8 @@ ngx_http_mastra_auth_public_route(ngx_http_request_t *r,
     }
 
     if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        /* a failure here (memory, a full zone) still leaves it public */
+        status = MA_INTERNAL_ERROR;
     }
 
     if (status != MA_OK) {
@@ -244,7 +245,7 @@ ngx_http_mastra_auth_authenticate(ngx_http_request_t *r,
 {
     ngx_int_t                      rc;
     ngx_str_t                      token;
-    ngx_uint_t                     i, jws;
+    ngx_uint_t                     i, jws, better_auth;
     ngx_http_mastra_auth_check_t  *check;
 
     rc = ngx_http_mastra_auth_find_token(r, alcf, ctx, &token);
@@ -263,9 +264,10 @@ ngx_http_mastra_auth_authenticate(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    jws = ngx_http_mastra_auth_is_jws(&token);
+    better_auth = alcf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH;
+    jws = better_auth && ngx_http_mastra_auth_is_jws(&token);
 
-    if (alcf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH && !jws) {
+    if (better_auth && !jws) {
         /* a session token; Better Auth's JWT plugin tokens verify locally */
         rc = ngx_http_mastra_auth_session_check(r, alcf, ctx, &token, status);
 
@@ -281,7 +283,7 @@ ngx_http_mastra_auth_authenticate(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (alcf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH && jws) {
+    if (jws) {
         /* one shape for sessions and JWTs: user.id, user.email, ... */
         ma_identity_better_auth_jwt(ctx->identity);
     }
