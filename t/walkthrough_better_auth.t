@@ -20,7 +20,7 @@ use lib "$FindBin::Bin/lib";
 use JSON::PP ();
 use Test::More;
 
-use Mastra::BetterAuth;
+use Mastra::BetterAuth qw(signed_token);
 use Mastra::Fixture;
 use Mastra::Nginx;
 use Mastra::Token qw(:all);
@@ -109,7 +109,15 @@ is(bearer($raw)->status, 401, 'the body\'s token is refused: clients use set-aut
 
 is($t->get('/echo/user')->status, 401, 'no credential: 401');
 
+# a public route (GET /api): the session is verified, not required
+$t->bearer('/api', $s->{token});
+$t->bearer('/api', signed_token($B, 'x' x 32));
+
 my $access = $t->read_file("$dir/logs/access.log");
+like($access, qr{"GET /api" \d+ auth=public error= user="\Q$s->{user}{id}\E" verified=true},
+    'a public route with a session: public, and the user is known');
+like($access, qr{"GET /api" \d+ auth=public error=session_invalid user="" verified=},
+    'a public route with a session Better Auth does not know: public, session_invalid');
 like($access, qr{"GET /echo/user" 200 auth=ok error= user="\Q$s->{user}{id}\E" verified=true},
     'the access log shows user.emailVerified through mastra_auth_claim_set');
 
