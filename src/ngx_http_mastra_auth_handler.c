@@ -33,6 +33,11 @@ static ngx_int_t ngx_http_mastra_auth_decided(ngx_http_request_t *r,
 static ngx_int_t ngx_http_mastra_auth_fail(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
     ma_status_t reason);
+static ngx_int_t ngx_http_mastra_auth_public_route(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx);
+static ngx_int_t ngx_http_mastra_auth_authenticate(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ma_status_t *status);
 static ngx_int_t ngx_http_mastra_auth_verify(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
     ngx_str_t *token, ma_status_t *status);
@@ -63,11 +68,8 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
     ma_str_t                          raw, decoded;
     ngx_int_t                         rc;
     ngx_http_core_srv_conf_t         *cscf;
-    ngx_str_t                         token;
-    ngx_uint_t                        i;
     ma_status_t                       status;
     ngx_http_mastra_auth_ctx_t       *ctx;
-    ngx_http_mastra_auth_check_t     *check;
     ngx_http_mastra_auth_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_mastra_auth_module);
@@ -144,41 +146,17 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
     if (ngx_http_mastra_auth_match_routes(r, alcf->public_routes,
                                           &ctx->params))
     {
-        return ngx_http_mastra_auth_pass(r, alcf, ctx,
-                                         ngx_http_mastra_auth_public);
+        return ngx_http_mastra_auth_public_route(r, alcf, ctx);
     }
 
     if (!ngx_http_mastra_auth_match_routes(r, alcf->protected_routes,
                                            &ctx->params)
         && alcf->default_access == NGX_HTTP_MASTRA_AUTH_DEFAULT_PUBLIC)
     {
-        return ngx_http_mastra_auth_pass(r, alcf, ctx,
-                                         ngx_http_mastra_auth_public);
+        return ngx_http_mastra_auth_public_route(r, alcf, ctx);
     }
 
-    rc = ngx_http_mastra_auth_find_token(r, alcf, ctx, &token);
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (rc == NGX_DECLINED) {
-        return ngx_http_mastra_auth_fail(r, alcf, ctx, MA_TOKEN_MISSING);
-    }
-
-    if (rc == NGX_ABORT) {
-        return ngx_http_mastra_auth_fail(r, alcf, ctx, MA_TOKEN_MALFORMED);
-    }
-
-    if (alcf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH
-        && !ngx_http_mastra_auth_is_jws(&token))
-    {
-        /* a session token; Better Auth's JWT plugin tokens verify locally */
-        rc = ngx_http_mastra_auth_session_check(r, alcf, ctx, &token, &status);
-
-    } else {
-        rc = ngx_http_mastra_auth_verify(r, alcf, ctx, &token, &status);
-    }
+    rc = ngx_http_mastra_auth_authenticate(r, alcf, ctx, &status);
 
     if (rc == NGX_AGAIN) {
         return ngx_http_mastra_auth_wait(r, alcf, ctx);
@@ -190,27 +168,6 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
 
     if (status != MA_OK) {
         return ngx_http_mastra_auth_fail(r, alcf, ctx, status);
-    }
-
-    ctx->verified = 1;
-
-    /* Mastra's authorizeUser: every mastra_auth_claim must hold */
-
-    if (alcf->claims) {
-        check = alcf->claims->elts;
-
-        for (i = 0; i < alcf->claims->nelts; i++) {
-            rc = ngx_http_mastra_auth_check_holds(r, ctx, &check[i]);
-
-            if (rc == NGX_ERROR) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            if (rc == NGX_DECLINED) {
-                return ngx_http_mastra_auth_fail(r, alcf, ctx,
-                                                 MA_CLAIM_FAILED);
-            }
-        }
     }
 
     if (alcf->rules) {
@@ -226,6 +183,133 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
     }
 
     return ngx_http_mastra_auth_pass(r, alcf, ctx, ngx_http_mastra_auth_ok);
+}
+
+
+/*
+ * A public route passes whatever the token.  A token that is there is still
+ * verified, so that a valid one sets the identity variables and
+ * $mastra_auth_forward_jwt as on a protected route (an upstream that wants a
+ * user on its "public" routes, as Mastra's built-in ones do, gets one).  No
+ * token: no work.  A token that fails, or keys or Better Auth out of reach,
+ * leave the request public; $mastra_auth_error says why the token was not
+ * taken.  Rules are not tried: they decide protected routes only.
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_public_route(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx)
+{
+    ngx_int_t    rc;
+    ma_status_t  status;
+
+    rc = ngx_http_mastra_auth_authenticate(r, alcf, ctx, &status);
+
+    if (rc == NGX_AGAIN) {
+        /* bounded by the same deadline as on a protected route */
+        return ngx_http_mastra_auth_wait(r, alcf, ctx);
+    }
+
+    if (rc != NGX_OK) {
+        /* a failure here (memory, a full zone) still leaves it public */
+        status = MA_INTERNAL_ERROR;
+    }
+
+    if (status != MA_OK) {
+        ctx->verified = 0;
+
+        if (status != MA_TOKEN_MISSING) {
+            ctx->reason = status;
+
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "mastra_auth: public route, token not taken: %s",
+                           ma_status_code(status));
+        }
+    }
+
+    return ngx_http_mastra_auth_pass(r, alcf, ctx,
+                                     ngx_http_mastra_auth_public);
+}
+
+
+/*
+ * Token -> verification -> claim checks.  NGX_OK with *status set (MA_OK:
+ * ctx->verified), NGX_AGAIN when the request must wait for keys or Better
+ * Auth, NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_authenticate(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ma_status_t *status)
+{
+    ngx_int_t                      rc;
+    ngx_str_t                      token;
+    ngx_uint_t                     i, jws, better_auth;
+    ngx_http_mastra_auth_check_t  *check;
+
+    rc = ngx_http_mastra_auth_find_token(r, alcf, ctx, &token);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        *status = MA_TOKEN_MISSING;
+        return NGX_OK;
+    }
+
+    if (rc == NGX_ABORT) {
+        *status = MA_TOKEN_MALFORMED;
+        return NGX_OK;
+    }
+
+    better_auth = alcf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH;
+    jws = better_auth && ngx_http_mastra_auth_is_jws(&token);
+
+    if (better_auth && !jws) {
+        /* a session token; Better Auth's JWT plugin tokens verify locally */
+        rc = ngx_http_mastra_auth_session_check(r, alcf, ctx, &token, status);
+
+    } else {
+        rc = ngx_http_mastra_auth_verify(r, alcf, ctx, &token, status);
+    }
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (*status != MA_OK) {
+        return NGX_OK;
+    }
+
+    if (jws) {
+        /* one shape for sessions and JWTs: user.id, user.email, ... */
+        ma_identity_better_auth_jwt(ctx->identity);
+    }
+
+    ctx->verified = 1;
+
+    /* Mastra's authorizeUser: every mastra_auth_claim must hold */
+
+    if (alcf->claims) {
+        check = alcf->claims->elts;
+
+        for (i = 0; i < alcf->claims->nelts; i++) {
+            rc = ngx_http_mastra_auth_check_holds(r, ctx, &check[i]);
+
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            if (rc == NGX_DECLINED) {
+                *status = MA_CLAIM_FAILED;
+                return NGX_OK;
+            }
+        }
+    }
+
+    return NGX_OK;
 }
 
 
@@ -750,6 +834,7 @@ ngx_http_mastra_auth_fail(ngx_http_request_t *r,
         break;
 
     case MA_KEYS_UNAVAILABLE:
+    case MA_BETTER_AUTH_UNAVAILABLE:
         ctx->outcome = ngx_http_mastra_auth_unavailable;
         break;
 

@@ -65,7 +65,7 @@ static char *ngx_http_mastra_auth_forward_jwt(ngx_conf_t *cf,
 static void ngx_http_mastra_auth_cleanup_forwarder(void *data);
 
 static ngx_int_t ngx_http_mastra_auth_read_secret(ngx_conf_t *cf,
-    ngx_str_t *value, ngx_str_t *secret);
+    ngx_command_t *cmd, ngx_str_t *value, ngx_str_t *secret);
 static ngx_int_t ngx_http_mastra_auth_read_file(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_str_t *path, ngx_str_t *content);
 static ngx_int_t ngx_http_mastra_auth_compile_check(ngx_conf_t *cf,
@@ -180,6 +180,13 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
     { ngx_string("mastra_auth_claim"),
       NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE3,
       ngx_http_mastra_auth_claim,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("mastra_auth_claim_set"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE2,
+      ngx_http_mastra_auth_claim_set,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -308,6 +315,13 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
       ngx_http_mastra_auth_jwks_uri,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_mastra_auth_loc_conf_t, better_auth_url),
+      NULL },
+
+    { ngx_string("mastra_auth_better_auth_public_url"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_jwks_uri,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, better_auth_public_url),
       NULL },
 
     { ngx_string("mastra_auth_session_cache"),
@@ -493,6 +507,8 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_sec_value(conf->jwks_refresh, prev->jwks_refresh, 600);
     ngx_conf_merge_ptr_value(conf->forwarder, prev->forwarder, NULL);
     ngx_conf_merge_str_value(conf->better_auth_url, prev->better_auth_url, "");
+    ngx_conf_merge_str_value(conf->better_auth_public_url,
+                             prev->better_auth_public_url, "");
     ngx_conf_merge_sec_value(conf->session_cache, prev->session_cache, 30);
     ngx_conf_merge_size_value(conf->verify_cache, prev->verify_cache,
                               NGX_HTTP_MASTRA_AUTH_VERIFY_CACHE);
@@ -724,7 +740,7 @@ ngx_http_mastra_auth_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (ngx_http_mastra_auth_read_secret(cf, &value[1], &alcf->secret)
+    if (ngx_http_mastra_auth_read_secret(cf, cmd, &value[1], &alcf->secret)
         != NGX_OK)
     {
         return NGX_CONF_ERROR;
@@ -747,27 +763,33 @@ ngx_http_mastra_auth_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* a literal, "env:NAME" or "file:PATH"; never logged */
+/*
+ * A literal, "env:NAME" or "file:PATH"; never logged.  Errors name the
+ * directive the line holds (mastra_auth_secret, mastra_auth_forward_jwt).
+ */
 
 static ngx_int_t
-ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_str_t *value,
-    ngx_str_t *secret)
+ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *value, ngx_str_t *secret)
 {
     u_char     *env;
     ngx_str_t   name;
 
-    static ngx_command_t  secret_cmd = {
-        ngx_string("mastra_auth_secret"), 0, NULL, 0, 0, NULL
-    };
+    if (ngx_process == NGX_PROCESS_SIGNALLER
+        && ((value->len > 4 && ngx_strncmp(value->data, "env:", 4) == 0)
+            || (value->len > 5 && ngx_strncmp(value->data, "file:", 5) == 0)))
+    {
+        return ngx_http_mastra_auth_signaller_secret(cf, secret);
+    }
 
     if (value->len > 4 && ngx_strncmp(value->data, "env:", 4) == 0) {
         env = (u_char *) getenv((char *) value->data + 4);
 
         if (env == NULL || *env == '\0') {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"mastra_auth_secret\": environment variable "
+                               "\"%V\": environment variable "
                                "\"%s\" is not set or empty",
-                               value->data + 4);
+                               &cmd->name, value->data + 4);
             return NGX_ERROR;
         }
 
@@ -784,9 +806,7 @@ ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_str_t *value,
         name.len = value->len - 5;
         name.data = value->data + 5;
 
-        if (ngx_http_mastra_auth_read_file(cf, &secret_cmd, &name, secret)
-            != NGX_OK)
-        {
+        if (ngx_http_mastra_auth_read_file(cf, cmd, &name, secret) != NGX_OK) {
             return NGX_ERROR;
         }
 
@@ -801,8 +821,8 @@ ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_str_t *value,
 
         if (secret->len == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"mastra_auth_secret\": \"%V\" is empty",
-                               &name);
+                               "\"%V\": \"%V\" is empty",
+                               &cmd->name, &name);
             return NGX_ERROR;
         }
 
@@ -810,6 +830,29 @@ ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_str_t *value,
     }
 
     *secret = *value;
+
+    return NGX_OK;
+}
+
+
+/*
+ * "nginx -s reload|quit|stop|reopen" parses the configuration only to find
+ * the pid file, in the shell of whoever sends the signal: that process
+ * never verifies a token, so it neither needs nor reads the secrets
+ * (env:, file:, the providers' environment variables).  It gets bytes that
+ * pass every length check instead.  "nginx -t" and the master read them.
+ */
+
+ngx_int_t
+ngx_http_mastra_auth_signaller_secret(ngx_conf_t *cf, ngx_str_t *secret)
+{
+    secret->len = 64;
+    secret->data = ngx_pnalloc(cf->pool, secret->len);
+    if (secret->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memset(secret->data, 'x', secret->len);
 
     return NGX_OK;
 }
@@ -880,7 +923,7 @@ ngx_http_mastra_auth_read_file(ngx_conf_t *cf, ngx_command_t *cmd,
 /*
  * http:// or https:// only: never file:, never anything else.  A list for
  * mastra_auth_jwks_uri, one URL (no trailing slash kept) for
- * mastra_auth_better_auth_url.
+ * mastra_auth_better_auth_url and mastra_auth_better_auth_public_url.
  */
 
 static char *
@@ -906,7 +949,9 @@ ngx_http_mastra_auth_jwks_uri(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     if (cmd->offset == offsetof(ngx_http_mastra_auth_loc_conf_t,
-                                better_auth_url))
+                                better_auth_url)
+        || cmd->offset == offsetof(ngx_http_mastra_auth_loc_conf_t,
+                                   better_auth_public_url))
     {
         url = (ngx_str_t *) ((char *) conf + cmd->offset);
 
@@ -1035,7 +1080,9 @@ ngx_http_mastra_auth_forward_jwt(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    if (ngx_http_mastra_auth_read_secret(cf, &value[1], &secret) != NGX_OK) {
+    if (ngx_http_mastra_auth_read_secret(cf, cmd, &value[1], &secret)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

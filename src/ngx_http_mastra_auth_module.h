@@ -182,6 +182,7 @@ typedef struct {
     time_t                      jwks_refresh;
     ma_forwarder_t             *forwarder;         /* mastra_auth_forward_jwt */
     ngx_str_t                   better_auth_url;
+    ngx_str_t                   better_auth_public_url;    /* baseURL */
     time_t                      session_cache;
     size_t                      verify_cache;      /* bytes, 0: off */
 
@@ -219,6 +220,10 @@ ngx_int_t ngx_http_mastra_auth_provider_setup(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *prev,
     ngx_http_mastra_auth_loc_conf_t *conf);
 ngx_str_t ngx_http_mastra_auth_where(ngx_conf_t *cf);
+
+/* ngx_http_mastra_auth_module.c */
+ngx_int_t ngx_http_mastra_auth_signaller_secret(ngx_conf_t *cf,
+    ngx_str_t *secret);
 
 /* pool cleanups for the core's handles (ngx_http_mastra_auth_module.c) */
 void ngx_http_mastra_auth_cleanup_secret(void *data);
@@ -268,6 +273,8 @@ ngx_int_t ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
 
 /* ngx_http_mastra_auth_variables.c */
 ngx_int_t ngx_http_mastra_auth_add_variables(ngx_conf_t *cf);
+char *ngx_http_mastra_auth_claim_set(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 /* ngx_http_mastra_auth_response.c */
 ngx_int_t ngx_http_mastra_auth_refuse(ngx_http_request_t *r,

@@ -198,6 +198,11 @@ ngx_http_mastra_auth_secret_from_env(ngx_conf_t *cf,
 {
     ngx_pool_cleanup_t  *cln;
 
+    if (ngx_process == NGX_PROCESS_SIGNALLER) {
+        /* "nginx -s": see ngx_http_mastra_auth_signaller_secret() */
+        return ngx_http_mastra_auth_signaller_secret(cf, &conf->secret);
+    }
+
     if (ngx_http_mastra_auth_env(cf, first, &conf->secret) != NGX_OK
         || (conf->secret.data == NULL
             && ngx_http_mastra_auth_env(cf, second, &conf->secret) != NGX_OK))
@@ -230,7 +235,7 @@ ngx_http_mastra_auth_secret_from_env(ngx_conf_t *cf,
 /*
  * Better Auth: sessions asked of the server, its secret for the signed
  * session token and the cookie cache, and its JWT plugin's keys at
- * URL/api/auth/jwks (iss = aud = URL).
+ * URL/api/auth/jwks (iss = aud = the public URL, else URL).
  */
 
 static ngx_int_t
@@ -283,8 +288,21 @@ ngx_http_mastra_auth_better_auth_setup(ngx_conf_t *cf,
     p->url.data = s;
     p->url.len = ngx_sprintf(s, "%V/api/auth/jwks", &conf->better_auth_url)
                  - s;
-    p->issuer = conf->better_auth_url;
-    p->audience = conf->better_auth_url;
+
+    /*
+     * The JWT plugin's iss and aud are Better Auth's baseURL: the address
+     * users sign in at, which may not be the one nginx asks on.
+     */
+
+    if (conf->better_auth_public_url.len) {
+        p->issuer = conf->better_auth_public_url;
+        p->audience = conf->better_auth_public_url;
+
+    } else {
+        p->issuer = conf->better_auth_url;
+        p->audience = conf->better_auth_url;
+    }
+
     p->algorithms = NGX_HTTP_MASTRA_AUTH_ALL_ALGORITHMS & ~MA_ALG_HMAC;
 
     return NGX_OK;

@@ -273,7 +273,7 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
 
     case NGX_HTTP_MASTRA_AUTH_SESSION_FAILED:
         ctx->retry_after = NGX_HTTP_MASTRA_AUTH_SESSION_RETRY;
-        *status = MA_KEYS_UNAVAILABLE;
+        *status = MA_BETTER_AUTH_UNAVAILABLE;
         return NGX_OK;
 
     default: /* NGX_HTTP_MASTRA_AUTH_SESSION_PENDING */
@@ -302,7 +302,7 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
         && (ngx_msec_int_t) (ctx->wait_until - ngx_current_msec) <= 0)
     {
         ctx->retry_after = NGX_HTTP_MASTRA_AUTH_SESSION_RETRY;
-        *status = MA_KEYS_UNAVAILABLE;
+        *status = MA_BETTER_AUTH_UNAVAILABLE;
         return NGX_OK;
     }
 

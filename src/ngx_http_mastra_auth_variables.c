@@ -39,6 +39,15 @@ static ngx_int_t ngx_http_mastra_auth_claim_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_mastra_auth_param_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_mastra_auth_claim_set_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static void ngx_http_mastra_auth_cleanup_claim_path(void *data);
+static ngx_int_t ngx_http_mastra_auth_args_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_mastra_auth_uri_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_mastra_auth_args_without(ngx_http_request_t *r,
+    ngx_str_t *args);
 static void ngx_http_mastra_auth_set_value(ngx_http_variable_value_t *v,
     u_char *data, size_t len);
 static ngx_int_t ngx_http_mastra_auth_header_safe(ngx_http_request_t *r,
@@ -86,6 +95,14 @@ static ngx_http_variable_t  ngx_http_mastra_auth_vars[] = {
 
     { ngx_string("mastra_auth_cache_status"), NULL,
       ngx_http_mastra_auth_cache_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("mastra_auth_args"), NULL,
+      ngx_http_mastra_auth_args_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("mastra_auth_uri"), NULL,
+      ngx_http_mastra_auth_uri_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string(NGX_HTTP_MASTRA_AUTH_CLAIM_PREFIX), NULL,
@@ -345,6 +362,124 @@ ngx_http_mastra_auth_claim_variable(ngx_http_request_t *r,
 }
 
 
+/*
+ * mastra_auth_claim_set $variable claim.path;  binds a variable of the
+ * user's naming to a claim path (nested claims, names with dots in quotes),
+ * the way $mastra_auth_claim_NAME reads a top-level claim.  Like map's, the
+ * binding is global: a variable is bound once, wherever the line stands.
+ */
+
+char *
+ngx_http_mastra_auth_claim_set(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char                  err[128];
+    ma_str_t              text;
+    ngx_str_t            *value, name;
+    ma_claim_path_t      *path;
+    ngx_pool_cleanup_t   *cln;
+    ngx_http_variable_t  *var;
+
+    value = cf->args->elts;
+    name = value[1];
+
+    if (name.len < 2 || name.data[0] != '$') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": invalid variable name \"%V\"",
+                           &cmd->name, &name);
+        return NGX_CONF_ERROR;
+    }
+
+    name.data++;
+    name.len--;
+
+    if (name.len >= sizeof("mastra_auth_") - 1
+        && ngx_strncasecmp(name.data, (u_char *) "mastra_auth_",
+                           sizeof("mastra_auth_") - 1) == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": \"$%V\" is a name of the module",
+                           &cmd->name, &name);
+        return NGX_CONF_ERROR;
+    }
+
+    text.data = (const char *) value[2].data;
+    text.len = value[2].len;
+
+    if (ma_claim_path_create(text, &path, err, sizeof(err)) != MA_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": %s",
+                           &cmd->name, err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        ma_claim_path_free(path);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_mastra_auth_cleanup_claim_path;
+    cln->data = path;
+
+    var = ngx_http_add_variable(cf, &name, NGX_HTTP_VAR_CHANGEABLE);
+    if (var == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (var->get_handler == ngx_http_mastra_auth_claim_set_variable) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": \"$%V\" is bound already",
+                           &cmd->name, &name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (var->get_handler != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": \"$%V\" is another variable already",
+                           &cmd->name, &name);
+        return NGX_CONF_ERROR;
+    }
+
+    var->get_handler = ngx_http_mastra_auth_claim_set_variable;
+    var->data = (uintptr_t) path;
+    var->flags |= NGX_HTTP_VAR_NOCACHEABLE;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_mastra_auth_cleanup_claim_path(void *data)
+{
+    ma_claim_path_free(data);
+}
+
+
+/* a bound claim path: as $mastra_auth_claim_NAME, empty unless verified */
+
+static ngx_int_t
+ngx_http_mastra_auth_claim_set_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ma_str_t                     text;
+    ngx_http_mastra_auth_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_mastra_auth_module);
+
+    if (ctx == NULL || !ctx->verified) {
+        ngx_http_mastra_auth_set_value(v, (u_char *) "", 0);
+        return NGX_OK;
+    }
+
+    text = ma_identity_claim_path_text(ctx->identity,
+                                       (ma_claim_path_t *) data);
+
+    ngx_http_mastra_auth_set_value(v, (u_char *) text.data, text.len);
+
+    return NGX_OK;
+}
+
+
 /* $mastra_auth_param_NAME: names compare without case, as nginx lowers them */
 
 static ngx_int_t
@@ -377,6 +512,131 @@ ngx_http_mastra_auth_param_variable(ngx_http_request_t *r,
     }
 
     ngx_http_mastra_auth_set_value(v, (u_char *) "", 0);
+
+    return NGX_OK;
+}
+
+
+/*
+ * $mastra_auth_args: the request's arguments without the token parameters
+ * of mastra_auth_token_source (query=NAME; Mastra's ?apiKey=), so that a
+ * credential nginx consumed does not travel on to the upstream beside the
+ * identity nginx forwards.  Other arguments keep their order and bytes.
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_args_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t  args;
+
+    if (ngx_http_mastra_auth_args_without(r, &args) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_mastra_auth_set_value(v, args.data, args.len);
+
+    return NGX_OK;
+}
+
+
+/*
+ * $mastra_auth_uri: what "proxy_pass http://upstream;" would send, without
+ * the token parameters: the normalized path ($uri, the one the routes were
+ * matched on) escaped as the proxy module escapes it, then "?" and
+ * $mastra_auth_args when there are any.  For
+ * "proxy_pass http://mastra$mastra_auth_uri;": a plain $uri there would go
+ * out decoded, and a "%3F" in it would become the start of a query.
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_uri_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char     *p;
+    uintptr_t   escape;
+    ngx_str_t   args;
+
+    if (ngx_http_mastra_auth_args_without(r, &args) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    escape = 2 * ngx_escape_uri(NULL, r->uri.data, r->uri.len,
+                                NGX_ESCAPE_URI);
+
+    p = ngx_pnalloc(r->pool, r->uri.len + escape + 1 + args.len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->data = p;
+
+    if (escape) {
+        p = (u_char *) ngx_escape_uri(p, r->uri.data, r->uri.len,
+                                      NGX_ESCAPE_URI);
+
+    } else {
+        p = ngx_cpymem(p, r->uri.data, r->uri.len);
+    }
+
+    if (args.len) {
+        *p++ = '?';
+        p = ngx_cpymem(p, args.data, args.len);
+    }
+
+    ngx_http_mastra_auth_set_value(v, v->data, p - v->data);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_mastra_auth_args_without(ngx_http_request_t *r, ngx_str_t *args)
+{
+    ma_str_t                          in, *names;
+    ngx_uint_t                        i, n;
+    ngx_http_mastra_auth_source_t    *source;
+    ngx_http_mastra_auth_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_mastra_auth_module);
+
+    *args = r->args;
+
+    if (r->args.len == 0 || alcf->sources == NULL
+        || alcf->sources == NGX_CONF_UNSET_PTR)
+    {
+        return NGX_OK;
+    }
+
+    names = ngx_palloc(r->pool, alcf->sources->nelts * sizeof(ma_str_t));
+    if (names == NULL) {
+        return NGX_ERROR;
+    }
+
+    source = alcf->sources->elts;
+    n = 0;
+
+    for (i = 0; i < alcf->sources->nelts; i++) {
+        if (source[i].type == NGX_HTTP_MASTRA_AUTH_SOURCE_QUERY) {
+            names[n].data = (const char *) source[i].name.data;
+            names[n].len = source[i].name.len;
+            n++;
+        }
+    }
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    args->data = ngx_pnalloc(r->pool, r->args.len);
+    if (args->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    in.data = (const char *) r->args.data;
+    in.len = r->args.len;
+
+    args->len = ma_query_without(in, names, n, (char *) args->data);
 
     return NGX_OK;
 }

@@ -45,6 +45,7 @@ typedef enum {
     MA_KEYS_UNAVAILABLE,
     MA_SESSION_INVALID,
     MA_BAD_PATH,
+    MA_BETTER_AUTH_UNAVAILABLE,   /* get-session failed or timed out */
     MA_CONFIG_INVALID,     /* a configuration value was refused */
     MA_INTERNAL_ERROR      /* out of memory or an unexpected failure */
 } ma_status_t;
@@ -152,6 +153,19 @@ ma_str_t ma_identity_payload(const ma_identity_t *identity);
  * ignoring ASCII case (nginx lower-cases variable names).
  */
 ma_str_t ma_identity_claim_text(ma_identity_t *identity, ma_str_t name);
+
+/*
+ * A claim path (mastra_auth_claim_set): dots separate levels, a name in
+ * double quotes is taken whole, as for ma_condition_create.  Its value as
+ * text follows the rules of ma_identity_claim_text, names matched exactly.
+ */
+typedef struct ma_claim_path_s  ma_claim_path_t;
+
+ma_status_t ma_claim_path_create(ma_str_t text, ma_claim_path_t **out,
+    char *err, size_t errlen);
+void ma_claim_path_free(ma_claim_path_t *path);
+ma_str_t ma_identity_claim_path_text(ma_identity_t *identity,
+    const ma_claim_path_t *path);
 
 
 /* ---- key sets and the JWS verifier: the JWKS-based providers ---- */
@@ -266,6 +280,13 @@ int ma_ba_signed_token(ma_str_t signed_token, ma_str_t secret,
  */
 ma_status_t ma_ba_session_data(ma_str_t cookie, ma_str_t secret, int64_t now,
     ma_str_t token, ma_identity_t **identity, int64_t *expires);
+
+/*
+ * A verified JWT of Better Auth's jwt plugin: its user fields shown under
+ * "user" too (user.id, user.email, user.emailVerified, ...), the shape of a
+ * session, for claim checks, rules and variables.
+ */
+void ma_identity_better_auth_jwt(ma_identity_t *identity);
 
 /* A get-session answer (or its cached text) as an identity. */
 ma_status_t ma_ba_session(ma_str_t body, int64_t now,
@@ -384,6 +405,14 @@ int ma_bearer_token(ma_str_t header, ma_str_t *token);
  * one"); *raw is the first one, still percent-encoded.
  */
 int ma_query_arg(ma_str_t args, ma_str_t name, ma_str_t *raw);
+
+/*
+ * The query string without the parameters named in names (as sent, or once
+ * percent-decoded), empty items dropped; written into out (at least
+ * args.len bytes).  Returns the length written.
+ */
+size_t ma_query_without(ma_str_t args, const ma_str_t *names, size_t n,
+    char *out);
 
 /* As ma_query_arg, over one Cookie header value ("a=1; b=2"). */
 int ma_cookie_value(ma_str_t cookie_header, ma_str_t name, ma_str_t *raw);

@@ -58,6 +58,14 @@ bool better_auth_session_key(const unsigned char base[32], std::string_view cred
                              unsigned char key[32]) noexcept;
 
 // "2026-11-30T08:00:00.000Z" (or a number of milliseconds) in seconds.
+// A verified JWT of Better Auth's jwt plugin, given the shape of a session
+// to claim checks and variables: its user fields (the plugin puts them at
+// the top level, with sub = the user id) also under "user", so that
+// user.id, user.email, user.emailVerified ... read the same for a JWT as for
+// a session.  The top-level claims stay; a token that has a "user" claim of
+// its own (a custom definePayload) is left as it is.
+void better_auth_jwt_shape(Identity &identity) noexcept;
+
 bool parse_timestamp(const nlohmann::json &value, std::int64_t &seconds) noexcept;
 
 }  // namespace mastra_auth

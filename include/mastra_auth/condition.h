@@ -22,6 +22,11 @@ bool op_from_text(std::string_view text, Op &out) noexcept;
 // False for an empty path, an empty segment or an unterminated quote.
 bool parse_claim_path(std::string_view text, std::vector<std::string> &out);
 
+// The value at a parsed path, nullptr when some level is absent or not an
+// object (mastra_auth_claim_set reads what a condition on the path reads).
+const nlohmann::json *find_claim_path(const nlohmann::json &claims,
+                                      const std::vector<std::string> &path);
+
 class Regex;  // a compiled PCRE2 pattern
 
 class Condition {

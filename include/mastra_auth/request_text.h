@@ -23,6 +23,11 @@ bool bearer_token(std::string_view header, std::string_view &token) noexcept;
 int query_arg(std::string_view args, std::string_view name, std::string_view &raw) noexcept;
 int cookie_value(std::string_view header, std::string_view name, std::string_view &raw) noexcept;
 
+// The query string without every parameter whose name is one of names, as
+// sent or once percent-decoded (an upstream decodes "api%4Bey" to apiKey);
+// the others keep their order and bytes.  Never longer than args.
+std::string query_without(std::string_view args, const std::string_view *names, std::size_t n);
+
 // %XX decoding ('+' left alone); false on a malformed escape.
 bool percent_decode(std::string_view in, std::string &out);
 

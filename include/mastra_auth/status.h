@@ -20,6 +20,7 @@ enum class Status : int {
     KeysUnavailable,       // no keys could be had
     SessionInvalid,        // a Better Auth session was refused
     BadPath,               // the request path cannot be checked safely
+    BetterAuthUnavailable, // Better Auth could not be asked about a session
     ConfigInvalid,         // a configuration value was refused
     InternalError,         // out of memory or an unexpected failure
 };

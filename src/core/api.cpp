@@ -54,6 +54,10 @@ struct ma_condition_s {
     std::unique_ptr<Condition> condition;
 };
 
+struct ma_claim_path_s {
+    std::vector<std::string> segments;
+};
+
 struct ma_pattern_s {
     Pattern pattern;
 };
@@ -181,6 +185,36 @@ ma_str_t ma_identity_payload(const ma_identity_t *id) {
 ma_str_t ma_identity_claim_text(ma_identity_t *id, ma_str_t name) {
     try {
         const nlohmann::json *claim = id->identity.find_claim(view(name));
+        if (claim == nullptr) return str({});
+        id->identity.rendered.push_back(header_safe(claim_text(*claim)));
+        return str(id->identity.rendered.back());
+    } catch (...) {
+        return str({});
+    }
+}
+
+ma_status_t ma_claim_path_create(ma_str_t text, ma_claim_path_t **out, char *err,
+                                 size_t errlen) {
+    try {
+        *out = nullptr;
+        auto path = std::make_unique<ma_claim_path_s>();
+        if (!parse_claim_path(view(text), path->segments)) {
+            set_error(err, errlen, "invalid claim name \"" + std::string(view(text)) + "\"");
+            return MA_CONFIG_INVALID;
+        }
+        *out = path.release();
+        return MA_OK;
+    } catch (...) {
+        set_error(err, errlen, "out of memory");
+        return MA_INTERNAL_ERROR;
+    }
+}
+
+void ma_claim_path_free(ma_claim_path_t *path) { delete path; }
+
+ma_str_t ma_identity_claim_path_text(ma_identity_t *id, const ma_claim_path_t *path) {
+    try {
+        const nlohmann::json *claim = find_claim_path(id->identity.claims(), path->segments);
         if (claim == nullptr) return str({});
         id->identity.rendered.push_back(header_safe(claim_text(*claim)));
         return str(id->identity.rendered.back());
@@ -428,6 +462,10 @@ ma_status_t ma_ba_session_cached(ma_str_t user, ma_str_t email, ma_str_t claims,
     }
 }
 
+void ma_identity_better_auth_jwt(ma_identity_t *identity) {
+    if (identity != nullptr) better_auth_jwt_shape(identity->identity);
+}
+
 int ma_ba_session_key_base(ma_str_t url, ma_str_t secret, unsigned char base[32]) {
     return better_auth_session_key_base(view(url), view(secret), base) ? 1 : 0;
 }
@@ -536,6 +574,18 @@ int ma_query_arg(ma_str_t args, ma_str_t name, ma_str_t *raw) {
     int n = query_arg(view(args), view(name), found);
     if (n > 0) *raw = str(found);
     return n;
+}
+
+size_t ma_query_without(ma_str_t args, const ma_str_t *names, size_t n, char *out) {
+    try {
+        std::vector<std::string_view> list;
+        for (size_t i = 0; i < n; i++) list.push_back(view(names[i]));
+        std::string text = query_without(view(args), list.data(), list.size());
+        std::memcpy(out, text.data(), text.size());
+        return text.size();
+    } catch (...) {
+        return 0;
+    }
 }
 
 int ma_cookie_value(ma_str_t cookie_header, ma_str_t name, ma_str_t *raw) {

@@ -95,6 +95,29 @@ bool is_live_session(const nlohmann::json &session) {
 
 }  // namespace
 
+void better_auth_jwt_shape(Identity &identity) noexcept {
+    try {
+        const nlohmann::json &claims = identity.claims();
+        if (!claims.is_object() || claims.contains("user")) return;
+        // The registered JWT claims are the token's, the rest the user's.
+        static constexpr std::string_view kRegistered[] = {"iss", "sub", "aud", "exp",
+                                                          "nbf", "iat", "jti"};
+        nlohmann::json user = nlohmann::json::object();
+        for (auto it = claims.begin(); it != claims.end(); ++it) {
+            bool registered = false;
+            for (std::string_view name : kRegistered) registered = registered || it.key() == name;
+            if (!registered) user[it.key()] = it.value();
+        }
+        auto sub = claims.find("sub");
+        if (!user.contains("id") && sub != claims.end() && sub->is_string()) user["id"] = *sub;
+        nlohmann::json shaped = claims;
+        shaped["user"] = std::move(user);
+        identity.set_claims(std::move(shaped));
+    } catch (...) {
+        // left as verified: top-level claims only (checks on user.* fail)
+    }
+}
+
 bool parse_timestamp(const nlohmann::json &value, std::int64_t &seconds) noexcept {
     try {
         if (value.is_number()) {

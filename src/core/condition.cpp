@@ -96,9 +96,8 @@ Status Condition::create(std::string_view path, Op op, std::optional<std::string
 
 Condition::~Condition() = default;
 
-namespace {
-
-const nlohmann::json *walk(const nlohmann::json &claims, const std::vector<std::string> &path) {
+const nlohmann::json *find_claim_path(const nlohmann::json &claims,
+                                      const std::vector<std::string> &path) {
     const nlohmann::json *node = &claims;
     for (const auto &segment : path) {
         if (!node->is_object()) return nullptr;
@@ -108,6 +107,8 @@ const nlohmann::json *walk(const nlohmann::json &claims, const std::vector<std::
     }
     return node;
 }
+
+namespace {
 
 bool holds(const nlohmann::json &claim, Op op, std::string_view value, const Regex *regex) {
     switch (op) {
@@ -133,7 +134,7 @@ bool holds(const nlohmann::json &claim, Op op, std::string_view value, const Reg
 
 bool Condition::eval(const nlohmann::json &claims, std::string_view value) const {
     const bool negated = op_ == Op::Ne || op_ == Op::NotMatch || op_ == Op::NotHas;
-    const nlohmann::json *claim = walk(claims, path_);
+    const nlohmann::json *claim = find_claim_path(claims, path_);
     // An absent claim satisfies no positive condition and every negative one.
     if (claim == nullptr) return negated;
 

@@ -124,6 +124,29 @@ int cookie_value(std::string_view header, std::string_view name, std::string_vie
     return find_pair(header, ';', true, name, raw);
 }
 
+std::string query_without(std::string_view args, const std::string_view *names, std::size_t n) {
+    std::string out;
+    std::string decoded;
+    while (true) {
+        std::size_t end = args.find('&');
+        std::string_view item = args.substr(0, end);
+        std::string_view name = item.substr(0, item.find('='));
+        bool drop = false;
+        for (std::size_t i = 0; i < n && !drop; i++) {
+            drop = name == names[i] ||
+                   (name.find('%') != std::string_view::npos && percent_decode(name, decoded) &&
+                    decoded == names[i]);
+        }
+        if (!drop && !item.empty()) {
+            if (!out.empty()) out += '&';
+            out += item;
+        }
+        if (end == std::string_view::npos) break;
+        args.remove_prefix(end + 1);
+    }
+    return out;
+}
+
 bool percent_decode(std::string_view in, std::string &out) {
     out.clear();
     out.reserve(in.size());

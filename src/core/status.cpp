@@ -19,6 +19,7 @@ const char *to_string(Status status) noexcept {
     case Status::KeysUnavailable: return "keys_unavailable";
     case Status::SessionInvalid: return "session_invalid";
     case Status::BadPath: return "bad_path";
+    case Status::BetterAuthUnavailable: return "better_auth_unavailable";
     case Status::ConfigInvalid: return "config_invalid";
     case Status::InternalError: return "internal_error";
     }

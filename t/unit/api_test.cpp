@@ -104,6 +104,7 @@ TEST(Api, StatusCodesMatchTheSpec) {
         {MA_KEYS_UNAVAILABLE, "keys_unavailable"},
         {MA_SESSION_INVALID, "session_invalid"},
         {MA_BAD_PATH, "bad_path"},
+        {MA_BETTER_AUTH_UNAVAILABLE, "better_auth_unavailable"},
         {MA_CONFIG_INVALID, "config_invalid"},
         {MA_INTERNAL_ERROR, "internal_error"},
     };
@@ -534,4 +535,56 @@ TEST(Api, VerifiedTokenCacheSeam) {
 
     ma_verifier_free(a.verifier);
     ma_verifier_free(b.verifier);
+}
+
+TEST(Api, ClaimPathText) {
+    Verifier v;
+    Verified out;
+    verify(v, sign_token(R"({"alg":"HS256"})",
+                         R"({"sub":"u","user":{"emailVerified":true,"id":"u","meta":{"a":[1]},)"
+                         R"("name":"A\r\nB"},"a.b":"dotted","x":{"y":{"z":["p","q"]}}})",
+                         kSecret32),
+           out);
+    ASSERT_EQ(out.status, MA_OK);
+    auto at = [&](const char *path) {
+        ma_claim_path_t *p = nullptr;
+        char err[128];
+        if (ma_claim_path_create(S(path), &p, err, sizeof(err)) != MA_OK) return std::string("!") + err;
+        std::string s = text(ma_identity_claim_path_text(out.identity, p));
+        ma_claim_path_free(p);
+        return s;
+    };
+    EXPECT_EQ(at("user.emailVerified"), "true");
+    EXPECT_EQ(at("user.id"), "u");
+    EXPECT_EQ(at("user.meta"), R"({"a":[1]})");
+    EXPECT_EQ(at("user.name"), "A%0D%0AB");   // header-safe
+    EXPECT_EQ(at("x.y.z"), "p,q");
+    EXPECT_EQ(at("\"a.b\""), "dotted");
+    EXPECT_EQ(at("a.b"), "");                  // a path, not the dotted name
+    EXPECT_EQ(at("user.id.more"), "");         // through a string
+    EXPECT_EQ(at("User.id"), "");              // names are exact
+    EXPECT_EQ(at("sub"), "u");
+    EXPECT_EQ(at("a..b"), "!invalid claim name \"a..b\"");
+    EXPECT_EQ(at("\"a"), "!invalid claim name \"\"a\"");
+    EXPECT_EQ(at(""), "!invalid claim name \"\"");
+}
+
+TEST(Api, QueryWithout) {
+    auto without = [](const std::string &args, std::vector<std::string> names) {
+        std::vector<ma_str_t> list;
+        for (const auto &n : names) list.push_back(S(n));
+        std::string out(args.size(), '\0');
+        out.resize(ma_query_without(S(args), list.data(), list.size(), out.data()));
+        return out;
+    };
+    EXPECT_EQ(without("apiKey=t&a=1&b=2", {"apiKey"}), "a=1&b=2");
+    EXPECT_EQ(without("a=1&apiKey=t", {"apiKey"}), "a=1");
+    EXPECT_EQ(without("apiKey=t", {"apiKey"}), "");
+    EXPECT_EQ(without("apiKey=t&apiKey=u&c", {"apiKey"}), "c");
+    EXPECT_EQ(without("api%4Bey=t&a=%20", {"apiKey"}), "a=%20");
+    EXPECT_EQ(without("apikey=1&apiKeyX=2&apiKey", {"apiKey"}), "apikey=1&apiKeyX=2");
+    EXPECT_EQ(without("a=1&&b=2&", {"apiKey"}), "a=1&b=2");
+    EXPECT_EQ(without("token=t&apiKey=k", {"token"}), "apiKey=k");
+    EXPECT_EQ(without("token=t&apiKey=k&z", {"token", "apiKey"}), "z");
+    EXPECT_EQ(without("", {"apiKey"}), "");
 }

@@ -228,3 +228,36 @@ TEST(Forwarder, MintsNothingWithoutVerifiedClaims) {
     Forwarder forwarder("forward-secret-forward-secret-0123", 60, {});
     EXPECT_TRUE(forwarder.mint(Identity{}, kNow).empty());
 }
+
+// A JWT of the jwt plugin shows its user under "user", as a session does.
+TEST(BetterAuthJwt, UserShapeOfASession) {
+    Identity identity;
+    identity.set_claims_text(
+        R"({"id":"u1","name":"Ada","email":"a@x","emailVerified":true,"image":null,)"
+        R"("sub":"u1","iat":1,"exp":2,"iss":"https://app","aud":"https://app"})");
+    better_auth_jwt_shape(identity);
+    const auto &claims = identity.claims();
+    ASSERT_TRUE(claims.contains("user"));
+    EXPECT_EQ(claims["user"]["id"], "u1");
+    EXPECT_EQ(claims["user"]["email"], "a@x");
+    EXPECT_EQ(claims["user"]["emailVerified"], true);
+    EXPECT_EQ(claims["user"]["name"], "Ada");
+    EXPECT_FALSE(claims["user"].contains("exp"));
+    EXPECT_FALSE(claims["user"].contains("iss"));
+    // the top-level claims stay
+    EXPECT_EQ(claims["emailVerified"], true);
+    EXPECT_EQ(claims["sub"], "u1");
+}
+
+TEST(BetterAuthJwt, IdFromSubAndOwnUserKept) {
+    Identity a;
+    a.set_claims_text(R"({"sub":"u2","email":"b@x"})");
+    better_auth_jwt_shape(a);
+    EXPECT_EQ(a.claims()["user"]["id"], "u2");
+    EXPECT_EQ(a.claims()["user"]["email"], "b@x");
+
+    Identity b;
+    b.set_claims_text(R"({"sub":"u3","user":{"role":"x"}})");
+    better_auth_jwt_shape(b);
+    EXPECT_EQ(b.claims()["user"], nlohmann::json({{"role", "x"}}));
+}

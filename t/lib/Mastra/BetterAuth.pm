@@ -8,7 +8,10 @@ package Mastra::BetterAuth;
 #
 #   plan skip_all => Mastra::BetterAuth->missing if Mastra::BetterAuth->missing;
 #   my $ba = Mastra::BetterAuth->new(secret => $secret);   # started
-#       (also port => N, expires_in => SECONDS: session.expiresIn)
+#       (also port => N, expires_in => SECONDS: session.expiresIn,
+#        base_url => URL: Better Auth's baseURL, when users reach it
+#        through nginx)
+#   $ba->front($nginx_url)   sign-up, sign-in, ... through nginx from now on
 #   my $s = $ba->sign_up('a@example.com', 'password1234', 'Alice');
 #   $s->{token}      TOKEN.SIG as the bearer plugin's set-auth-token header gives it
 #   $s->{cookie}     the session_token cookie's value as Set-Cookie sends it
@@ -92,6 +95,7 @@ sub new {
         secret => $o{secret},
         port   => $o{port} || _free_port(),
         expires_in => $o{expires_in},
+        base_url => $o{base_url},
         pid    => undef,
         owner  => $$,
         http   => HTTP::Tiny->new(timeout => 10, max_redirect => 0,
@@ -102,6 +106,10 @@ sub new {
     $self->start;
     return $self;
 }
+
+# front($url): Better Auth's own routes (/api/auth/*) are asked through the
+# proxy at $url from now on (undef: straight again)
+sub front { $_[0]->{front} = $_[1]; return $_[0] }
 
 sub port   { return $_[0]->{port} }
 sub secret { return $_[0]->{secret} }
@@ -126,7 +134,8 @@ sub start {
         delete $ENV{BETTER_AUTH_SECRETS};
         { exec $NODE, "$FIXTURE/server.mjs", '--port', $self->{port},
             '--secret', $self->{secret}, '--log', $self->log_file,
-            ($self->{expires_in} ? ('--expires-in', $self->{expires_in}) : ()); }
+            ($self->{expires_in} ? ('--expires-in', $self->{expires_in}) : ()),
+            ($self->{base_url} ? ('--base-url', $self->{base_url}) : ()); }
         POSIX::_exit(127);
     }
 
@@ -181,14 +190,17 @@ sub output {
 sub _request {
     my ($self, $method, $path, %o) = @_;
 
-    my %h = (Origin => $self->url, %{ $o{headers} || {} });
+    # through the proxy in front, when one is set, as a browser would
+    my $url = $self->{front} && $path =~ m{^/api/auth/} ? $self->{front} : $self->url;
+
+    my %h = (Origin => $url, %{ $o{headers} || {} });
     my %args = (headers => \%h);
     if (exists $o{json}) {
         $h{'Content-Type'} = 'application/json';
         $args{content} = $self->{json}->encode($o{json});
     }
 
-    return $self->{http}->request($method, $self->url . $path, \%args);
+    return $self->{http}->request($method, $url . $path, \%args);
 }
 
 sub _decode {
