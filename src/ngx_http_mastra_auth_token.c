@@ -71,6 +71,10 @@ ngx_http_mastra_auth_find_token(ngx_http_request_t *r,
 
         ctx->token_source = ngx_http_mastra_auth_source_names[source[i].type];
 
+        if (source[i].type == NGX_HTTP_MASTRA_AUTH_SOURCE_COOKIE) {
+            ctx->token_cookie = source[i].name;
+        }
+
         return rc;
     }
 
