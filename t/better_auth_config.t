@@ -9,7 +9,9 @@
 # base path, with the cookie under the server's name), the cookie cache
 # answers with no get-session call while valid, tampering with any cookie
 # (the session token, the cache, any of its chunks) is a 401 with no call,
-# and the log names the cookie and why, never its value.
+# and the log names the cookie and why, never its value.  Also: a chunk sent
+# twice is not read, and the jwt plugin's own cookie cache (signed with its
+# keys) is not read but never refused: get-session is asked for both.
 #
 # Needs `npm ci` in t/fixtures/better-auth (./build.sh test does it); skips
 # without it.
@@ -331,6 +333,63 @@ for my $case (@CASES) {
         is(req('version', '/api/x', both($new))->outcome(2), '200 ok',
             'version 1 still configured: a version 2 cache: 200 from get-session');
     }), 1, 'version 1 still configured: a version 2 cache is not used');
+}
+
+# a cookie cache chunk sent twice: ambiguous, not read; get-session is asked
+{
+    my ($s) = sign_up('names', 'twice', $BIG);
+    my @c = @{ $s->{data_chunks} };
+    is(calls('names', sub {
+        my $r = req('names', '/api/x', both($s) . "; $c[1][0]=$c[1][1]");
+        is($r->outcome(2), '200 ok', 'a chunk sent twice: 200 from get-session');
+        is($r->echo->{user}, $s->{user}{id}, 'a chunk sent twice: the session\'s user');
+    }), 1, 'a chunk sent twice: not read, get-session asked');
+    ok($t->grep_log(qr/cookie "sdata\.1" came twice: not read/),
+        'a chunk sent twice: the log says which and why');
+}
+
+# the jwt plugin's sessionCookieCache signs the cache with the plugin's keys
+# (EdDSA): not read, never refused for it; the session is asked for
+{
+    my $plugin = Mastra::BetterAuth->new(secret => $SECRET, cache_strategy => 'jwt',
+        jwt_cookie_cache => 1);
+    my $p = Mastra::Nginx->new;
+    my $url = $plugin->url;
+    $p->write_file_expand('nginx.conf', <<"EOF")->run;
+%%TEST_GLOBALS%%
+
+events {
+}
+
+http {
+    %%TEST_GLOBALS_HTTP%%
+
+    %%ECHO_SERVER%%
+
+    server {
+        listen 127.0.0.1:%%PORT_1%%;
+
+        mastra_auth_provider        better-auth;
+        mastra_auth_better_auth_url $url;
+        mastra_auth_secret          $SECRET;
+
+        location / {
+            %%AUTH_PROXY%%
+        }
+    }
+}
+EOF
+    my $s = $plugin->sign_up('plugin@example.com', $PASSWORD, 'plugin');
+    like((split /\./, $s->{data})[0], qr/^eyJhbGciOiJFZERTQSI/,
+        'jwt plugin cookie cache: an EdDSA JWT');
+    my $before = $plugin->get_session_hits;
+    my $r = $p->request(uri => '/api/x', headers => [ Cookie => both($s) ]);
+    is($r->outcome(2), '200 ok', 'jwt plugin cookie cache: 200 from get-session');
+    is($plugin->get_session_hits - $before, 1, 'jwt plugin cookie cache: get-session asked');
+    ok($p->grep_log(qr/cookie "better-auth\.session_data" is a JWT signed with the jwt plugin's keys: not read/),
+        'jwt plugin cookie cache: the log says why it is not read');
+    $p->finish;
+    $plugin->stop;
 }
 
 ###############################################################################

@@ -11,7 +11,8 @@ package Mastra::BetterAuth;
 #       (also port => N, expires_in => SECONDS: session.expiresIn, and what
 #       teams change: base_path => '/auth', cookie_prefix => 'myapp',
 #       token_cookie => NAME, data_cookie => NAME, secure_cookies => 1,
-#       cache_strategy => 'compact' | 'jwt' | 'jwe', cache_version => V)
+#       cache_strategy => 'compact' | 'jwt' | 'jwe', cache_version => V,
+#       jwt_cookie_cache => 1: the jwt plugin signs the "jwt" cache)
 #   $ba->via($url)   sign-up, sign-in and sign-out through $url (nginx)
 #                    from now on; via(undef): straight to the server
 #   $ba->cache_version($v)  bumps cookieCache.version (needs cache_version)
@@ -110,6 +111,7 @@ sub new {
             ($o{secure_cookies} ? ('--secure-cookies') : ()),
             ($o{cache_strategy} ? ('--cache-strategy', $o{cache_strategy}) : ()),
             (defined $o{cache_version} ? ('--cache-version', $o{cache_version}) : ()),
+            ($o{jwt_cookie_cache} ? ('--jwt-cookie-cache') : ()),
         ],
         token_name => ($o{secure_cookies} ? '__Secure-' : '')
             . ($o{token_cookie} || ($o{cookie_prefix} || 'better-auth') . '.session_token'),
