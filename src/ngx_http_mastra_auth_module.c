@@ -1789,8 +1789,7 @@ ngx_http_mastra_auth_better_auth_str(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    if (ngx_http_mastra_auth_better_auth_value(cf, cmd, &value[1]) != NGX_OK)
-    {
+    if (ngx_http_mastra_auth_better_auth_value(cf, cmd, &value[1]) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -1837,8 +1836,7 @@ ngx_http_mastra_auth_better_auth_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
         return "is duplicate";
     }
 
-    if (ngx_http_mastra_auth_better_auth_value(cf, cmd, &value[2]) != NGX_OK)
-    {
+    if (ngx_http_mastra_auth_better_auth_value(cf, cmd, &value[2]) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -1847,6 +1845,8 @@ ngx_http_mastra_auth_better_auth_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
     return NGX_CONF_OK;
 }
 
+
+/* a value the header or URL it goes into cannot misread; else [emerg] */
 
 static ngx_int_t
 ngx_http_mastra_auth_better_auth_value(ngx_conf_t *cf, ngx_command_t *cmd,
