@@ -389,6 +389,8 @@ like($alice->{cookie}, qr/%3D$/, 'CK3: the cookie as Better Auth sets it ends in
         is($t->request(uri => '/api/x', headers => [ Cookie => $bad, Cookie => $good ])
             ->outcome(1), '401', 'CK4: in two Cookie headers, first bad: 401');
     }, 0, 'CK4: Better Auth not asked');
+    ok($t->grep_log(qr/reason "token_malformed".*cookie "better-auth\.session_token" came twice/),
+        'CK4: the log says which cookie and why');
 
     my $r = cookie_req('/api/x', "__Secure-" . session_cookie($bob) . "; $good");
     is($r->outcome(2), '200 ok', 'CK5: __Secure- and plain session cookies: 200');
