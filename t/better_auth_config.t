@@ -95,6 +95,12 @@ for my $case (@CASES) {
             %%AUTH_PROXY%%
         }
 
+        # only the plain names
+        location /plain/ {
+            mastra_auth_better_auth_secure_cookies off;
+            %%AUTH_PROXY%%
+        }
+
         # both cookie names accepted (the default)
         location /auto/ {
             mastra_auth_better_auth_secure_cookies auto;
@@ -284,6 +290,14 @@ for my $case (@CASES) {
         is(req('secure', '/auto/x', both($s))->outcome(2), '200 ok',
             'secure auto: __Secure- names with the cookie cache: 200');
     }), 0, 'secure auto: the __Secure- cookie cache answers');
+
+    is(req('secure', '/plain/x', both($s))->outcome(2), '401 missing',
+        'secure off: the __Secure- names are not read');
+    my ($p) = sign_up('prefix', 'plain');
+    is(calls('prefix', sub {
+        is(req('prefix', '/plain/x', both($p))->outcome(2), '200 ok',
+            'secure off: the plain names with the cookie cache: 200');
+    }), 0, 'secure off: the plain cookie cache answers');
 
     # the bearer plugin's header: forwarded under the one name of "on"
     my ($b) = sign_up('secure', 'bearer');
