@@ -879,11 +879,14 @@ ngx_http_mastra_auth_fail(ngx_http_request_t *r,
 
     ngx_log_error(NGX_LOG_INFO, log, 0,
                   "mastra_auth: %s request: reason \"%s\", kid \"%V\", "
-                  "iss \"%V\", alg \"%V\", source \"%V\", client: %V, "
-                  "path: \"%V\"",
+                  "iss \"%V\", alg \"%V\", source \"%V\"%s%V%s%*s, "
+                  "client: %V, path: \"%V\"",
                   alcf->mode == NGX_HTTP_MASTRA_AUTH_MODE_OBSERVE
                   ? "observed" : "refused",
                   ma_status_code(reason), &k, &i, &a, &ctx->token_source,
+                  ctx->why_cookie.len ? ", cookie \"" : "", &ctx->why_cookie,
+                  ctx->why_cookie.len ? "\" " : "", ctx->why.len,
+                  ctx->why.data ? ctx->why.data : "",
                   &r->connection->addr_text, &path);
 
     log->handler = handler;

@@ -45,6 +45,12 @@ static char *ngx_http_mastra_auth_realm(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_mastra_auth_dev_playground(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_mastra_auth_better_auth_str(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_mastra_auth_better_auth_cookie(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_mastra_auth_better_auth_value(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_str_t *value);
 static char *ngx_http_mastra_auth_enum_slot(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_mastra_auth_sec_slot(ngx_conf_t *cf,
@@ -111,6 +117,14 @@ static ngx_conf_enum_t  ngx_http_mastra_auth_preflight_values[] = {
 static ngx_conf_enum_t  ngx_http_mastra_auth_mode_values[] = {
     { ngx_string("enforce"), NGX_HTTP_MASTRA_AUTH_MODE_ENFORCE },
     { ngx_string("observe"), NGX_HTTP_MASTRA_AUTH_MODE_OBSERVE },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_mastra_auth_secure_cookies_values[] = {
+    { ngx_string("auto"), NGX_HTTP_MASTRA_AUTH_BA_SECURE_AUTO },
+    { ngx_string("on"), NGX_HTTP_MASTRA_AUTH_BA_SECURE_ON },
+    { ngx_string("off"), NGX_HTTP_MASTRA_AUTH_BA_SECURE_OFF },
     { ngx_null_string, 0 }
 };
 
@@ -324,6 +338,41 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
       offsetof(ngx_http_mastra_auth_loc_conf_t, better_auth_public_url),
       NULL },
 
+    { ngx_string("mastra_auth_better_auth_cookie_prefix"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_better_auth_str,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, ba_cookie_prefix),
+      NULL },
+
+    { ngx_string("mastra_auth_better_auth_cookie_name"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE2,
+      ngx_http_mastra_auth_better_auth_cookie,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("mastra_auth_better_auth_base_path"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_better_auth_str,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, ba_base_path),
+      NULL },
+
+    { ngx_string("mastra_auth_better_auth_secure_cookies"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, ba_secure_cookies),
+      &ngx_http_mastra_auth_secure_cookies_values },
+
+    { ngx_string("mastra_auth_better_auth_cookie_cache_version"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_better_auth_str,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, ba_cache_version),
+      NULL },
+
     { ngx_string("mastra_auth_session_cache"),
       NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
       ngx_http_mastra_auth_sec_slot,
@@ -458,6 +507,7 @@ ngx_http_mastra_auth_create_loc_conf(ngx_conf_t *cf)
     conf->jwks_refresh = NGX_CONF_UNSET;
     conf->forwarder = NGX_CONF_UNSET_PTR;
     conf->session_cache = NGX_CONF_UNSET;
+    conf->ba_secure_cookies = NGX_CONF_UNSET_UINT;
     conf->verify_cache = NGX_CONF_UNSET_SIZE;
 
     return conf;
@@ -470,6 +520,7 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_mastra_auth_loc_conf_t *prev = parent;
     ngx_http_mastra_auth_loc_conf_t *conf = child;
 
+    ngx_uint_t                         i;
     ngx_http_mastra_auth_source_t     *source;
     ngx_http_mastra_auth_main_conf_t  *amcf;
 
@@ -509,6 +560,17 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->better_auth_url, prev->better_auth_url, "");
     ngx_conf_merge_str_value(conf->better_auth_public_url,
                              prev->better_auth_public_url, "");
+    ngx_conf_merge_str_value(conf->ba_cookie_prefix, prev->ba_cookie_prefix,
+                             "better-auth");
+    ngx_conf_merge_str_value(conf->ba_token_name, prev->ba_token_name, "");
+    ngx_conf_merge_str_value(conf->ba_data_name, prev->ba_data_name, "");
+    ngx_conf_merge_str_value(conf->ba_base_path, prev->ba_base_path,
+                             "/api/auth");
+    ngx_conf_merge_uint_value(conf->ba_secure_cookies,
+                              prev->ba_secure_cookies,
+                              NGX_HTTP_MASTRA_AUTH_BA_SECURE_AUTO);
+    ngx_conf_merge_str_value(conf->ba_cache_version, prev->ba_cache_version,
+                             "");
     ngx_conf_merge_sec_value(conf->session_cache, prev->session_cache, 30);
     ngx_conf_merge_size_value(conf->verify_cache, prev->verify_cache,
                               NGX_HTTP_MASTRA_AUTH_VERIFY_CACHE);
@@ -542,6 +604,12 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     conf->sources = conf->explicit_sources;
 
+    if (conf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH
+        && ngx_http_mastra_auth_better_auth_names(cf, conf) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     if (conf->sources == NULL) {
 
         /*
@@ -567,18 +635,26 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
         if (conf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH) {
 
-            /* the bearer plugin's header, then the session cookies */
+            /*
+             * The bearer plugin's header, then the session cookie under
+             * the names the server uses (__Secure- first).
+             */
 
-            source[1].type = NGX_HTTP_MASTRA_AUTH_SOURCE_COOKIE;
-            ngx_str_set(&source[1].name, "__Secure-better-auth.session_token");
+            conf->sources->nelts = 1;
 
-            source = ngx_array_push(conf->sources);
-            if (source == NULL) {
-                return NGX_CONF_ERROR;
+            for (i = 0; i < 2; i++) {
+                if (conf->ba_token_cookies[i].len == 0) {
+                    continue;
+                }
+
+                source = ngx_array_push(conf->sources);
+                if (source == NULL) {
+                    return NGX_CONF_ERROR;
+                }
+
+                source->type = NGX_HTTP_MASTRA_AUTH_SOURCE_COOKIE;
+                source->name = conf->ba_token_cookies[i];
             }
-
-            source->type = NGX_HTTP_MASTRA_AUTH_SOURCE_COOKIE;
-            ngx_str_set(&source->name, "better-auth.session_token");
 
         } else if (conf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_CLERK) {
             source = ngx_array_push(conf->sources);
@@ -1737,6 +1813,142 @@ ngx_http_mastra_auth_dev_playground(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     return rv;
+}
+
+
+/*
+ * What a team set on its Better Auth server: a cookie prefix or name (a
+ * cookie-name token of RFC 6265), the base path (absolute, no trailing
+ * slash kept), the cookie cache's version (printable, no spaces).
+ */
+
+static char *
+ngx_http_mastra_auth_better_auth_str(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_str_t  *value, *field;
+
+    field = (ngx_str_t *) ((char *) conf + cmd->offset);
+
+    if (field->data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_http_mastra_auth_better_auth_value(cf, cmd, &value[1]) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    *field = value[1];
+
+    if (cmd->offset == offsetof(ngx_http_mastra_auth_loc_conf_t,
+                                ba_base_path))
+    {
+        while (field->len && field->data[field->len - 1] == '/') {
+            field->len--;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* mastra_auth_better_auth_cookie_name session_token|session_data NAME */
+
+static char *
+ngx_http_mastra_auth_better_auth_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_mastra_auth_loc_conf_t *alcf = conf;
+
+    ngx_str_t  *value, *field;
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "session_token") == 0) {
+        field = &alcf->ba_token_name;
+
+    } else if (ngx_strcmp(value[1].data, "session_data") == 0) {
+        field = &alcf->ba_data_name;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": invalid cookie \"%V\" (session_token, "
+                           "session_data)", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (field->data) {
+        return "is duplicate";
+    }
+
+    if (ngx_http_mastra_auth_better_auth_value(cf, cmd, &value[2]) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    *field = value[2];
+
+    return NGX_CONF_OK;
+}
+
+
+/* a value the header or URL it goes into cannot misread; else [emerg] */
+
+static ngx_int_t
+ngx_http_mastra_auth_better_auth_value(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *value)
+{
+    u_char       c;
+    ngx_uint_t   i, path;
+    const char  *expected;
+
+    path = (cmd->offset == offsetof(ngx_http_mastra_auth_loc_conf_t,
+                                    ba_base_path));
+
+    if (path) {
+        expected = "an absolute path";
+
+    } else if (cmd->offset == offsetof(ngx_http_mastra_auth_loc_conf_t,
+                                       ba_cache_version))
+    {
+        expected = "printable ASCII without spaces";
+
+    } else {
+        expected = "a cookie name";
+    }
+
+    for (i = 0; i < value->len; i++) {
+        c = value->data[i];
+
+        if (c <= 0x20 || c >= 0x7f) {
+            goto invalid;
+        }
+
+        if (path) {
+            if (c == '?' || c == '#' || c == '%' || c == '\\') {
+                goto invalid;
+            }
+
+        } else if (cmd->offset != offsetof(ngx_http_mastra_auth_loc_conf_t,
+                                           ba_cache_version)
+                   && ngx_strchr("()<>@,;:\\\"/[]?={}", c))
+        {
+            goto invalid;
+        }
+    }
+
+    if (value->len && (!path || value->data[0] == '/')) {
+        return NGX_OK;
+    }
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%V\": invalid value \"%V\" (%s)",
+                       &cmd->name, value, expected);
+
+    return NGX_ERROR;
 }
 
 

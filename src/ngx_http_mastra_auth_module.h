@@ -38,6 +38,10 @@
 #define NGX_HTTP_MASTRA_AUTH_MODE_ENFORCE  0
 #define NGX_HTTP_MASTRA_AUTH_MODE_OBSERVE  1
 
+#define NGX_HTTP_MASTRA_AUTH_BA_SECURE_AUTO  0   /* both cookie names */
+#define NGX_HTTP_MASTRA_AUTH_BA_SECURE_ON    1   /* __Secure- names only */
+#define NGX_HTTP_MASTRA_AUTH_BA_SECURE_OFF   2   /* plain names only */
+
 #define NGX_HTTP_MASTRA_AUTH_SLASHES_REFUSE  0
 #define NGX_HTTP_MASTRA_AUTH_SLASHES_ALLOW   1
 
@@ -183,6 +187,12 @@ typedef struct {
     ma_forwarder_t             *forwarder;         /* mastra_auth_forward_jwt */
     ngx_str_t                   better_auth_url;
     ngx_str_t                   better_auth_public_url;    /* baseURL */
+    ngx_str_t                   ba_cookie_prefix;   /* advanced.cookiePrefix */
+    ngx_str_t                   ba_token_name;     /* advanced.cookies */
+    ngx_str_t                   ba_data_name;
+    ngx_str_t                   ba_base_path;      /* basePath */
+    ngx_uint_t                  ba_secure_cookies; /* useSecureCookies */
+    ngx_str_t                   ba_cache_version;  /* cookieCache.version */
     time_t                      session_cache;
     size_t                      verify_cache;      /* bytes, 0: off */
 
@@ -192,6 +202,10 @@ typedef struct {
     ngx_array_t                *static_keys;       /* ma_keyset_t * */
     ngx_array_t                *remote_keys;       /* keyset_t * */
     u_char                      session_key_base[32];   /* better-auth */
+    ngx_str_t                   ba_token_cookies[2];  /* __Secure- name, name;
+                                                         unused ones empty */
+    ngx_str_t                   ba_data_cookies[2];
+    ngx_str_t                   ba_get_session;    /* URL */
     ngx_str_t                   challenge_missing;    /* WWW-Authenticate values */
     ngx_str_t                   challenge_invalid;
     ngx_str_t                   challenge_forbidden;
@@ -207,6 +221,9 @@ typedef struct {
     time_t                      retry_after;       /* 503: Retry-After */
     ma_status_t                 reason;            /* MA_OK when none */
     ngx_str_t                   token_source;
+    ngx_str_t                   token_cookie;      /* the cookie it came in */
+    ngx_str_t                   why_cookie;        /* a cookie refused, */
+    ma_str_t                    why;               /* and why (no value) */
     ma_identity_t              *identity;          /* set once verify ran */
     ngx_uint_t                  verified;          /* identity holds claims */
     ma_params_t                 params;            /* of the deciding entry */
@@ -220,6 +237,8 @@ ngx_int_t ngx_http_mastra_auth_provider_setup(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *prev,
     ngx_http_mastra_auth_loc_conf_t *conf);
 ngx_str_t ngx_http_mastra_auth_where(ngx_conf_t *cf);
+ngx_int_t ngx_http_mastra_auth_better_auth_names(ngx_conf_t *cf,
+    ngx_http_mastra_auth_loc_conf_t *conf);
 
 /* ngx_http_mastra_auth_module.c */
 ngx_int_t ngx_http_mastra_auth_signaller_secret(ngx_conf_t *cf,

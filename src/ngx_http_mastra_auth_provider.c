@@ -233,9 +233,10 @@ ngx_http_mastra_auth_secret_from_env(ngx_conf_t *cf,
 
 
 /*
- * Better Auth: sessions asked of the server, its secret for the signed
- * session token and the cookie cache, and its JWT plugin's keys at
- * URL/api/auth/jwks (iss = aud = the public URL, else URL).
+ * Better Auth: sessions asked of the server (URL, base path, get-session),
+ * its secret for the signed session token and the cookie cache, and its
+ * JWT plugin's keys at URL/BASE_PATH/jwks (iss = aud = the public URL,
+ * else URL).
  */
 
 static ngx_int_t
@@ -279,15 +280,24 @@ ngx_http_mastra_auth_better_auth_setup(ngx_conf_t *cf,
     amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mastra_auth_module);
     amcf->sessions = 1;
 
-    s = ngx_pnalloc(cf->pool, conf->better_auth_url.len
-                              + sizeof("/api/auth/jwks"));
+    /* get-session and the JWT plugin's jwks, under the base path */
+
+    s = ngx_pnalloc(cf->pool, 2 * (conf->better_auth_url.len
+                                   + conf->ba_base_path.len)
+                              + sizeof("/get-session") + sizeof("/jwks"));
     if (s == NULL) {
         return NGX_ERROR;
     }
 
+    conf->ba_get_session.data = s;
+    s = ngx_sprintf(s, "%V%V/get-session", &conf->better_auth_url,
+                    &conf->ba_base_path);
+    conf->ba_get_session.len = s - conf->ba_get_session.data;
+
     p->url.data = s;
-    p->url.len = ngx_sprintf(s, "%V/api/auth/jwks", &conf->better_auth_url)
-                 - s;
+    s = ngx_sprintf(s, "%V%V/jwks", &conf->better_auth_url,
+                    &conf->ba_base_path);
+    p->url.len = s - p->url.data;
 
     /*
      * The JWT plugin's iss and aud are Better Auth's baseURL: the address
@@ -304,6 +314,69 @@ ngx_http_mastra_auth_better_auth_setup(ngx_conf_t *cf,
     }
 
     p->algorithms = NGX_HTTP_MASTRA_AUTH_ALL_ALGORITHMS & ~MA_ALG_HMAC;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The cookie names the server uses, as Better Auth makes them: the name set
+ * for the cookie, else PREFIX.session_token and PREFIX.session_data; with
+ * secure cookies "__Secure-" before.  "auto" accepts both (the server
+ * decides by its base URL's scheme); "on" and "off" only one.
+ */
+
+ngx_int_t
+ngx_http_mastra_auth_better_auth_names(ngx_conf_t *cf,
+    ngx_http_mastra_auth_loc_conf_t *conf)
+{
+    u_char      *s;
+    ngx_str_t   *name, *out;
+    ngx_uint_t   i, k;
+
+    static ngx_str_t  suffix[2] = {
+        ngx_string(".session_token"),
+        ngx_string(".session_data")
+    };
+
+    for (k = 0; k < 2; k++) {
+        name = k ? &conf->ba_data_name : &conf->ba_token_name;
+        out = k ? conf->ba_data_cookies : conf->ba_token_cookies;
+
+        s = ngx_pnalloc(cf->pool, 2 * (sizeof("__Secure-") - 1
+                                       + conf->ba_cookie_prefix.len
+                                       + suffix[k].len + name->len));
+        if (s == NULL) {
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < 2; i++) {
+            if ((i == 0 && conf->ba_secure_cookies
+                           == NGX_HTTP_MASTRA_AUTH_BA_SECURE_OFF)
+                || (i == 1 && conf->ba_secure_cookies
+                              == NGX_HTTP_MASTRA_AUTH_BA_SECURE_ON))
+            {
+                ngx_str_null(&out[i]);
+                continue;
+            }
+
+            out[i].data = s;
+
+            if (i == 0) {
+                s = ngx_cpymem(s, "__Secure-", sizeof("__Secure-") - 1);
+            }
+
+            if (name->len) {
+                s = ngx_cpymem(s, name->data, name->len);
+
+            } else {
+                s = ngx_sprintf(s, "%V%V", &conf->ba_cookie_prefix,
+                                &suffix[k]);
+            }
+
+            out[i].len = s - out[i].data;
+        }
+    }
 
     return NGX_OK;
 }

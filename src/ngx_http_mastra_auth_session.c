@@ -2,8 +2,10 @@
 /*
  * nginx-mastra-auth: Better Auth sessions (SPEC section 6).
  *
- * The cookie cache (session_data) answers first when the browser sent one
- * and TOKEN.SIG holds with the secret; then the shared zone; and only then
+ * The cookie cache (session_data, or its chunks session_data.0, .1, ...)
+ * answers first when the browser sent one, TOKEN.SIG holds with the secret
+ * and the cache is verified (any of Better Auth's strategies; a forged one
+ * is refused with no network); then the shared zone; and only then
  * Better Auth's get-session is asked, on a thread-pool thread, once TOKEN.SIG
  * held (a forged cookie costs no network).  Its answers, positive and
  * negative, are kept in the zone under a hash of the location's URL and
@@ -62,9 +64,19 @@ typedef struct {
 } ngx_http_mastra_auth_ask_t;
 
 
+static ngx_uint_t ngx_http_mastra_auth_session_names(
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ngx_str_t **token_names, ngx_str_t **data_names);
 static ngx_int_t ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
-    ma_str_t signed_token, ngx_uint_t *signed_ok);
+    ngx_str_t *names, ngx_uint_t n, ma_str_t signed_token,
+    ngx_uint_t *signed_ok);
+static ngx_int_t ngx_http_mastra_auth_cache_cookie(ngx_http_request_t *r,
+    ngx_http_mastra_auth_ctx_t *ctx, ngx_str_t *name, ma_str_t *value);
+static void ngx_http_mastra_auth_cookie_note(ngx_http_request_t *r,
+    ngx_http_mastra_auth_ctx_t *ctx, ngx_str_t *name, ma_str_t why);
+static void ngx_http_mastra_auth_refused_cookie(
+    ngx_http_mastra_auth_ctx_t *ctx, ngx_str_t *name, const char *why);
 static ngx_http_mastra_auth_session_node_t *
     ngx_http_mastra_auth_session_find(ngx_http_mastra_auth_zone_ctx_t *zone,
     u_char *hash, time_t now, ngx_msec_t timeout);
@@ -79,16 +91,15 @@ static void ngx_http_mastra_auth_session_free(
     ngx_http_mastra_auth_session_node_t *sn);
 static ngx_int_t ngx_http_mastra_auth_ask(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf,
-    ngx_http_mastra_auth_zone_ctx_t *zone, u_char *hash, ngx_str_t *credential);
+    ngx_http_mastra_auth_zone_ctx_t *zone, u_char *hash, ngx_str_t *credential,
+    ngx_str_t *names, ngx_uint_t n);
 static void ngx_http_mastra_auth_ask_thread(void *data, ngx_log_t *log);
 static void ngx_http_mastra_auth_ask_done(ngx_event_t *ev);
 
 
-static ngx_str_t  ngx_http_mastra_auth_data_cookies[] = {
-    ngx_string("__Secure-better-auth.session_data"),
-    ngx_string("better-auth.session_data"),
-    ngx_null_string
-};
+/* Better Auth's limit: a cookie cache in at most 100 cookies */
+#define NGX_HTTP_MASTRA_AUTH_CACHE_CHUNKS  100
+#define NGX_HTTP_MASTRA_AUTH_CACHE_MAX     65536
 
 
 /*
@@ -108,7 +119,8 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
     time_t                               now;
     ma_str_t                             text, secret, token, user, email;
     ngx_int_t                            rc;
-    ngx_uint_t                           state, asking, signed_ok;
+    ngx_str_t                           *token_names, *data_names;
+    ngx_uint_t                           state, asking, signed_ok, names;
     ngx_pool_cleanup_t                  *cln;
     ngx_http_mastra_auth_zone_ctx_t     *zone;
     ngx_http_mastra_auth_main_conf_t    *amcf;
@@ -151,9 +163,13 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
 
     signed_ok = 0;
 
+    names = ngx_http_mastra_auth_session_names(alcf, ctx, &token_names,
+                                               &data_names);
+
     /* the cookie cache, when the browser sent it with this session */
 
-    rc = ngx_http_mastra_auth_session_data(r, alcf, ctx, text, &signed_ok);
+    rc = ngx_http_mastra_auth_session_data(r, alcf, ctx, data_names, names,
+                                           text, &signed_ok);
 
     if (rc == NGX_ABORT) {
         *status = MA_SESSION_INVALID;
@@ -192,6 +208,8 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
         ngx_shmtx_unlock(&zone->shpool->mutex);
 
         if (!ma_ba_signed_token(text, secret, &token)) {
+            ngx_http_mastra_auth_refused_cookie(ctx, &ctx->token_cookie,
+                "has a signature that does not hold");
             *status = MA_SESSION_INVALID;
             return NGX_OK;
         }
@@ -281,7 +299,8 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
             break;
         }
 
-        if (ngx_http_mastra_auth_ask(r, alcf, zone, hash, signed_token)
+        if (ngx_http_mastra_auth_ask(r, alcf, zone, hash, signed_token,
+                                     token_names, names)
             != NGX_OK)
         {
             ngx_shmtx_lock(&zone->shpool->mutex);
@@ -311,22 +330,65 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
 
 
 /*
- * NGX_OK: the session_data cookie vouches for the session (ctx->identity
- * set); NGX_DECLINED: absent, stale or not valid, ask as usual; NGX_ABORT:
- * a cookie cache came, and the credential's own signature does not hold;
- * NGX_ERROR.  The signature is checked (*signed_ok set) only when there is
- * a cookie cache to read: else the zone comes first.
+ * The names of the session token cookie (to forward to get-session) and of
+ * the cookie cache (to read): those of the cookie the token came in when it
+ * is one of the server's names (the __Secure- twin goes with the __Secure-
+ * one); else, for the bearer header or another source, every name the
+ * server may use.  Their number, 1 or 2.
+ */
+
+static ngx_uint_t
+ngx_http_mastra_auth_session_names(ngx_http_mastra_auth_loc_conf_t *alcf,
+    ngx_http_mastra_auth_ctx_t *ctx, ngx_str_t **token_names,
+    ngx_str_t **data_names)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < 2; i++) {
+        if (ctx->token_cookie.len
+            && ctx->token_cookie.len == alcf->ba_token_cookies[i].len
+            && ngx_strncmp(ctx->token_cookie.data,
+                           alcf->ba_token_cookies[i].data,
+                           ctx->token_cookie.len) == 0)
+        {
+            *token_names = &alcf->ba_token_cookies[i];
+            *data_names = &alcf->ba_data_cookies[i];
+            return 1;
+        }
+    }
+
+    /* "on" and "off" leave one name: the other one is empty */
+
+    i = (alcf->ba_token_cookies[0].len == 0);
+
+    *token_names = &alcf->ba_token_cookies[i];
+    *data_names = &alcf->ba_data_cookies[i];
+
+    return (i == 0 && alcf->ba_token_cookies[1].len) ? 2 : 1;
+}
+
+
+/*
+ * NGX_OK: the cookie cache vouches for the session (ctx->identity set);
+ * NGX_DECLINED: absent, or Better Auth's but not to be used now (expired,
+ * another version or session): ask as usual, as Better Auth itself does;
+ * NGX_ABORT: refused with no network, the cache is not Better Auth's or
+ * the credential's own signature does not hold; NGX_ERROR.  The signature
+ * is checked (*signed_ok set) only when there is a cookie cache to read:
+ * else the zone comes first.
  */
 
 static ngx_int_t
 ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
-    ma_str_t signed_token, ngx_uint_t *signed_ok)
+    ngx_str_t *names, ngx_uint_t n, ma_str_t signed_token,
+    ngx_uint_t *signed_ok)
 {
     long                 len;
     u_char              *decoded;
     int64_t              expires;
-    ma_str_t             raw, secret, token;
+    ma_str_t             raw, secret, version, token, why;
+    ngx_int_t            rc;
     ngx_uint_t           k;
     ma_status_t          status;
     ma_identity_t       *identity;
@@ -334,24 +396,37 @@ ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
 
     secret.data = (const char *) alcf->secret.data;
     secret.len = alcf->secret.len;
+    version.data = (const char *) alcf->ba_cache_version.data;
+    version.len = alcf->ba_cache_version.len;
+    token.data = NULL;
+    token.len = 0;
 
-    for (k = 0; ngx_http_mastra_auth_data_cookies[k].len; k++) {
+    for (k = 0; k < n; k++) {
 
-        if (ngx_http_mastra_auth_cookie(r, &ngx_http_mastra_auth_data_cookies[k],
-                                        &raw)
-            != 1)
-        {
-            continue;   /* absent, or ambiguous: not trusted */
+        rc = ngx_http_mastra_auth_cache_cookie(r, ctx, &names[k], &raw);
+
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            continue;
         }
 
         /* a forged or damaged credential: refused with no network */
 
         if (!*signed_ok) {
             if (!ma_ba_signed_token(signed_token, secret, &token)) {
+                ngx_http_mastra_auth_refused_cookie(ctx, &ctx->token_cookie,
+                    "has a signature that does not hold");
                 return NGX_ABORT;
             }
 
             *signed_ok = 1;
+        }
+
+        if (rc == NGX_ABORT) {
+            continue;   /* not read (noted): ask as usual */
         }
 
         decoded = ngx_pnalloc(r->pool, raw.len);
@@ -361,7 +436,9 @@ ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
 
         len = ma_percent_decode(raw, (char *) decoded);
         if (len <= 0) {
-            continue;
+            ngx_http_mastra_auth_refused_cookie(ctx, &names[k],
+                                                "is not percent-encoded");
+            return NGX_ABORT;
         }
 
         raw.data = (const char *) decoded;
@@ -373,8 +450,11 @@ ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
         }
 
         identity = NULL;
-        status = ma_ba_session_data(raw, secret, ngx_time(), token,
-                                    &identity, &expires);
+        why.data = NULL;
+        why.len = 0;
+
+        status = ma_ba_session_data(raw, secret, version, ngx_time(), token,
+                                    &identity, &expires, &why);
 
         if (identity) {
             cln->handler = ngx_http_mastra_auth_cleanup_identity;
@@ -385,9 +465,155 @@ ngx_http_mastra_auth_session_data(ngx_http_request_t *r,
             ctx->identity = identity;
             return NGX_OK;
         }
+
+        if (status == MA_TOKEN_EXPIRED) {
+            ngx_http_mastra_auth_cookie_note(r, ctx, &names[k], why);
+            continue;
+        }
+
+        if (status != MA_SESSION_INVALID) {
+            return NGX_ERROR;
+        }
+
+        ctx->why_cookie = names[k];
+        ctx->why = why;
+
+        return NGX_ABORT;
     }
 
     return NGX_DECLINED;
+}
+
+
+/*
+ * The cookie cache NAME as Better Auth reads it: the cookie itself when it
+ * has a value, else its chunks NAME.0, NAME.1, ... joined (read here up to
+ * the first one missing).  NGX_OK with *value (as sent); NGX_DECLINED:
+ * none; NGX_ABORT: not read, a name came twice (ambiguous) or the whole is
+ * too long (noted in the log); NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_cache_cookie(ngx_http_request_t *r,
+    ngx_http_mastra_auth_ctx_t *ctx, ngx_str_t *name, ma_str_t *value)
+{
+    u_char      *p;
+    size_t       total;
+    ma_str_t     chunk[NGX_HTTP_MASTRA_AUTH_CACHE_CHUNKS], why;
+    ngx_str_t    chunk_name;
+    ngx_uint_t   i, n;
+
+    n = ngx_http_mastra_auth_cookie(r, name, value);
+
+    if (n > 1) {
+        why.data = "came twice: not read";
+        why.len = sizeof("came twice: not read") - 1;
+        ngx_http_mastra_auth_cookie_note(r, ctx, name, why);
+        return NGX_ABORT;
+    }
+
+    if (n == 1 && value->len) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, name->len + sizeof(".99"));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    chunk_name.data = p;
+    total = 0;
+
+    for (i = 0; i < NGX_HTTP_MASTRA_AUTH_CACHE_CHUNKS; i++) {
+        chunk_name.len = ngx_sprintf(p, "%V.%ui", name, i) - p;
+
+        n = ngx_http_mastra_auth_cookie(r, &chunk_name, &chunk[i]);
+
+        if (n == 0) {
+            break;
+        }
+
+        if (n > 1) {
+            why.data = "came twice: not read";
+            why.len = sizeof("came twice: not read") - 1;
+            ngx_http_mastra_auth_cookie_note(r, ctx, &chunk_name, why);
+            return NGX_ABORT;
+        }
+
+        total += chunk[i].len;
+
+        if (total > NGX_HTTP_MASTRA_AUTH_CACHE_MAX) {
+            why.data = "is too long: not read";
+            why.len = sizeof("is too long: not read") - 1;
+            ngx_http_mastra_auth_cookie_note(r, ctx, name, why);
+            return NGX_ABORT;
+        }
+    }
+
+    if (i == 0 || total == 0) {
+        return NGX_DECLINED;
+    }
+
+    p = ngx_pnalloc(r->pool, total);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    value->data = (const char *) p;
+    value->len = total;
+
+    for (n = 0; n < i; n++) {
+        p = ngx_cpymem(p, chunk[n].data, chunk[n].len);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A cookie cache not used (the session is then asked for), by name and
+ * why, never its value; once a request (it is read again when the answer
+ * comes).  nginx's context for this log would add the request line, and
+ * with it a token sent as ?apiKey=.
+ */
+
+static void
+ngx_http_mastra_auth_cookie_note(ngx_http_request_t *r,
+    ngx_http_mastra_auth_ctx_t *ctx, ngx_str_t *name, ma_str_t why)
+{
+    ngx_log_t          *log;
+    ngx_log_handler_pt  handler;
+
+    if (ctx->wait_until) {
+        return;
+    }
+
+    log = r->connection->log;
+    handler = log->handler;
+    log->handler = NULL;
+
+    ngx_log_error(NGX_LOG_INFO, log, 0,
+                  "mastra_auth: cookie \"%V\" %*s; Better Auth is asked, "
+                  "client: %V", name, why.len, why.data,
+                  &r->connection->addr_text);
+
+    log->handler = handler;
+}
+
+
+/* a refusal's cookie and why, for the request's log line */
+
+static void
+ngx_http_mastra_auth_refused_cookie(ngx_http_mastra_auth_ctx_t *ctx,
+    ngx_str_t *name, const char *why)
+{
+    if (name->len == 0) {
+        return;     /* not a cookie: the reason says enough */
+    }
+
+    ctx->why_cookie = *name;
+    ctx->why.data = why;
+    ctx->why.len = ngx_strlen(why);
 }
 
 
@@ -515,27 +741,31 @@ ngx_http_mastra_auth_session_free(ngx_http_mastra_auth_zone_ctx_t *zone,
 static ngx_int_t
 ngx_http_mastra_auth_ask(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf,
-    ngx_http_mastra_auth_zone_ctx_t *zone, u_char *hash, ngx_str_t *credential)
+    ngx_http_mastra_auth_zone_ctx_t *zone, u_char *hash, ngx_str_t *credential,
+    ngx_str_t *names, ngx_uint_t n)
 {
     u_char                            *p;
     size_t                             len;
+    ngx_uint_t                         i;
     ngx_thread_task_t                 *task;
     ngx_http_mastra_auth_ask_t        *ask;
     ngx_http_mastra_auth_main_conf_t  *amcf;
 
-    static const char  path[] = "/api/auth/get-session";
-
     amcf = ngx_http_get_module_main_conf(r, ngx_http_mastra_auth_module);
 
     /*
-     * The same credential as a cookie, under both names, percent-encoded as
-     * a browser sends it; not from a pool: the task outlives the request.
+     * The credential as the cookie the client sent, under its name; a
+     * credential that came in another way under the server's name (both
+     * when "auto" cannot tell: the server reads its own).  Percent-encoded
+     * as a browser sends it; not from a pool: the task outlives the
+     * request.
      */
 
-    len = sizeof("__Secure-better-auth.session_token=; "
-                 "better-auth.session_token=")
-          + 2 * 3 * credential->len
-          + alcf->better_auth_url.len + sizeof(path);
+    len = alcf->ba_get_session.len + 1;
+
+    for (i = 0; i < n; i++) {
+        len += sizeof("; =") - 1 + names[i].len + 3 * credential->len;
+    }
 
     task = ngx_calloc(sizeof(ngx_thread_task_t)
                       + sizeof(ngx_http_mastra_auth_ask_t) + len,
@@ -550,19 +780,24 @@ ngx_http_mastra_auth_ask(ngx_http_request_t *r,
     ngx_memcpy(ask->hash, hash, 32);
 
     ask->url.data = p;
-    p = ngx_sprintf(p, "%V%s", &alcf->better_auth_url, path);
+    p = ngx_cpymem(p, alcf->ba_get_session.data, alcf->ba_get_session.len);
     ask->url.len = p - ask->url.data;
     *p++ = '\0';
 
     ask->cookie.data = p;
-    p = ngx_cpymem(p, "__Secure-better-auth.session_token=",
-                   sizeof("__Secure-better-auth.session_token=") - 1);
-    p = (u_char *) ngx_escape_uri(p, credential->data, credential->len,
-                                  NGX_ESCAPE_ARGS);
-    p = ngx_cpymem(p, "; better-auth.session_token=",
-                   sizeof("; better-auth.session_token=") - 1);
-    p = (u_char *) ngx_escape_uri(p, credential->data, credential->len,
-                                  NGX_ESCAPE_ARGS);
+
+    for (i = 0; i < n; i++) {
+        if (i) {
+            *p++ = ';';
+            *p++ = ' ';
+        }
+
+        p = ngx_cpymem(p, names[i].data, names[i].len);
+        *p++ = '=';
+        p = (u_char *) ngx_escape_uri(p, credential->data, credential->len,
+                                      NGX_ESCAPE_ARGS);
+    }
+
     ask->cookie.len = p - ask->cookie.data;
 
     ask->ca_file = alcf->ca_file;

@@ -20,7 +20,7 @@ static ngx_int_t ngx_http_mastra_auth_from_header(ngx_http_request_t *r,
 static ngx_int_t ngx_http_mastra_auth_from_query(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *token);
 static ngx_int_t ngx_http_mastra_auth_from_cookie(ngx_http_request_t *r,
-    ngx_str_t *name, ngx_str_t *token);
+    ngx_http_mastra_auth_ctx_t *ctx, ngx_str_t *name, ngx_str_t *token);
 static ngx_int_t ngx_http_mastra_auth_decode(ngx_http_request_t *r,
     ma_str_t raw, ngx_str_t *token);
 
@@ -61,7 +61,8 @@ ngx_http_mastra_auth_find_token(ngx_http_request_t *r,
             break;
 
         default: /* NGX_HTTP_MASTRA_AUTH_SOURCE_COOKIE */
-            rc = ngx_http_mastra_auth_from_cookie(r, &source[i].name, token);
+            rc = ngx_http_mastra_auth_from_cookie(r, ctx, &source[i].name,
+                                                  token);
             break;
         }
 
@@ -70,6 +71,10 @@ ngx_http_mastra_auth_find_token(ngx_http_request_t *r,
         }
 
         ctx->token_source = ngx_http_mastra_auth_source_names[source[i].type];
+
+        if (source[i].type == NGX_HTTP_MASTRA_AUTH_SOURCE_COOKIE) {
+            ctx->token_cookie = source[i].name;
+        }
 
         return rc;
     }
@@ -137,10 +142,11 @@ ngx_http_mastra_auth_from_query(ngx_http_request_t *r, ngx_str_t *name,
 
 
 static ngx_int_t
-ngx_http_mastra_auth_from_cookie(ngx_http_request_t *r, ngx_str_t *name,
-    ngx_str_t *token)
+ngx_http_mastra_auth_from_cookie(ngx_http_request_t *r,
+    ngx_http_mastra_auth_ctx_t *ctx, ngx_str_t *name, ngx_str_t *token)
 {
     ma_str_t    raw;
+    ngx_int_t   rc;
     ngx_uint_t  n;
 
     n = ngx_http_mastra_auth_cookie(r, name, &raw);
@@ -149,11 +155,24 @@ ngx_http_mastra_auth_from_cookie(ngx_http_request_t *r, ngx_str_t *name,
         return NGX_DECLINED;
     }
 
+    /* a refusal's log line says which cookie and why */
+
     if (n > 1) {
+        ctx->why_cookie = *name;
+        ctx->why.data = "came twice";
+        ctx->why.len = sizeof("came twice") - 1;
         return NGX_ABORT;
     }
 
-    return ngx_http_mastra_auth_decode(r, raw, token);
+    rc = ngx_http_mastra_auth_decode(r, raw, token);
+
+    if (rc == NGX_ABORT) {
+        ctx->why_cookie = *name;
+        ctx->why.data = "is not percent-encoded";
+        ctx->why.len = sizeof("is not percent-encoded") - 1;
+    }
+
+    return rc;
 }
 
 

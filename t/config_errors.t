@@ -189,6 +189,39 @@ for my $case ([ 'mastra_auth_preflight', 'maybe' ], [ 'mastra_auth_mode', 'audit
         qr/^(?=.*"\Q$d\E")(?=.*"\Q$v\E")/, "$d $v refused, both named");
 }
 
+# what a team set on its Better Auth server: names, paths and versions that
+# Better Auth could not have; the value shown is the one refused
+for my $case (
+    [ 'mastra_auth_better_auth_secure_cookies', 'maybe', 'maybe' ],
+    [ 'mastra_auth_better_auth_cookie_prefix', '"my;app"', 'my;app' ],
+    [ 'mastra_auth_better_auth_cookie_prefix', '"my app"', 'my app' ],
+    [ 'mastra_auth_better_auth_cookie_prefix', '""', '' ],
+    [ 'mastra_auth_better_auth_cookie_name', 'session_id sid', 'session_id' ],
+    [ 'mastra_auth_better_auth_cookie_name', 'session_token "s=id"', 's=id' ],
+    [ 'mastra_auth_better_auth_base_path', 'api/auth', 'api/auth' ],
+    [ 'mastra_auth_better_auth_base_path', '"/api/auth?x=1"', '/api/auth?x=1' ],
+    [ 'mastra_auth_better_auth_cookie_cache_version', '"v 2"', 'v 2' ],
+    [ 'mastra_auth_better_auth_cookie_cache_version', '""', '' ])
+{
+    my ($d, $v, $shown) = @$case;
+    $t->config_fails(loc("            $d $v; #HERE"),
+        qr/^(?=.*"\Q$d\E")(?=.*"\Q$shown\E")/, "$d $v refused, both named");
+}
+$t->config_fails(loc('            mastra_auth_better_auth_cookie_prefix a; '
+    . 'mastra_auth_better_auth_cookie_prefix b; #HERE'),
+    qr/mastra_auth_better_auth_cookie_prefix.*duplicate/, 'cookie prefix twice');
+$t->config_fails(loc('            mastra_auth_better_auth_cookie_name session_data a; '
+    . 'mastra_auth_better_auth_cookie_name session_data b; #HERE'),
+    qr/mastra_auth_better_auth_cookie_name.*duplicate/, 'a cookie name twice');
+$t->config_ok(loc(<<'EOF'), 'Better Auth settings: accepted');
+            mastra_auth_better_auth_cookie_prefix myapp;
+            mastra_auth_better_auth_cookie_name session_token sid;
+            mastra_auth_better_auth_cookie_name session_data __Host-data;
+            mastra_auth_better_auth_base_path /auth/v1/;
+            mastra_auth_better_auth_secure_cookies on;
+            mastra_auth_better_auth_cookie_cache_version 2026-12;
+EOF
+
 # realm: it goes into a quoted-string (RFC 7235)
 $t->config_fails(loc(q(            mastra_auth_realm 'a"b'; #HERE)),
     qr/mastra_auth_realm/, 'realm with a double quote refused');

@@ -274,12 +274,16 @@ int ma_ba_signed_token(ma_str_t signed_token, ma_str_t secret,
     ma_str_t *token);
 
 /*
- * The session_data cookie (already percent-decoded) for the session token
- * TOKEN: MA_OK with *identity and *expires (seconds) when its signature,
- * expiry and token hold; MA_SESSION_INVALID otherwise.
+ * The cookie cache (session_data, its chunks joined, percent-decoded) in
+ * any of Better Auth's strategies (compact, jwt, jwe) for the session token
+ * TOKEN: MA_OK with *identity and *expires (seconds) when it is verified,
+ * not past its end, TOKEN's, and of the version expected (empty: Better
+ * Auth's default, "1"); MA_SESSION_INVALID otherwise, *why then saying what
+ * did not hold (a static text, never a value of the cookie).
  */
-ma_status_t ma_ba_session_data(ma_str_t cookie, ma_str_t secret, int64_t now,
-    ma_str_t token, ma_identity_t **identity, int64_t *expires);
+ma_status_t ma_ba_session_data(ma_str_t cookie, ma_str_t secret,
+    ma_str_t version, int64_t now, ma_str_t token, ma_identity_t **identity,
+    int64_t *expires, ma_str_t *why);
 
 /*
  * A verified JWT of Better Auth's jwt plugin: its user fields shown under

@@ -6,6 +6,7 @@
 #ifndef MASTRA_AUTH_BETTER_AUTH_H
 #define MASTRA_AUTH_BETTER_AUTH_H
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,14 +24,27 @@ namespace mastra_auth {
 bool better_auth_signed_token(std::string_view signed_token, std::string_view secret,
                               std::string_view &token) noexcept;
 
-// The cookie cache (strategy "compact"): base64url JSON
-// {"session":{...},"expiresAt":MS,"signature":S}.  Ok when S signs the
-// session, expiresAt (ms) is after now (s) and the session's token equals
-// token; identity then holds {"session":...,"user":...}, and expires the
-// cache's end in seconds.
+// The longest cookie cache read (all its chunks together, percent-decoded).
+inline constexpr std::size_t kMaxCookieCacheLength = 64 * 1024;
+
+// The cookie cache (session_data, its chunks joined) in any of Better
+// Auth's strategies: "compact", base64url JSON {"session":{...},
+// "expiresAt":MS,"signature":S} with S the HMAC of the session; "jwt", an
+// HS256 JWT signed with the secret; "jwe", encrypted (dir, A256CBC-HS512)
+// under the key Better Auth derives from the secret.  Ok when it is
+// verified, not past its end (expiresAt or exp, s), holds a live session
+// whose token equals token, and its version ("1" when absent or empty)
+// equals version ("1" when empty); identity then holds {"session":...,
+// "user":...}, expires the earlier of the cache's and the session's ends.
+// SessionInvalid when it is not Better Auth's (forged, damaged, another
+// secret's); TokenExpired when it is, but past its end, of another version
+// or session, or its session over: Better Auth then looks the session up.
+// why says what did not hold, as the end of a sentence about the cookie
+// ("has expired"), never with any of its value.
 Status better_auth_session_data(std::string_view cookie, std::string_view secret,
-                                std::int64_t now, std::string_view token, Identity &identity,
-                                std::int64_t &expires) noexcept;
+                                std::string_view version, std::int64_t now,
+                                std::string_view token, Identity &identity,
+                                std::int64_t &expires, std::string_view &why) noexcept;
 
 // An answer of GET /api/auth/get-session (or the cached identity text): Ok
 // with the identity and the session's expiresAt in seconds, SessionInvalid

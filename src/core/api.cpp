@@ -431,13 +431,20 @@ int ma_ba_signed_token(ma_str_t signed_token, ma_str_t secret, ma_str_t *token) 
     return 1;
 }
 
-ma_status_t ma_ba_session_data(ma_str_t cookie, ma_str_t secret, int64_t now, ma_str_t token,
-                               ma_identity_t **identity, int64_t *expires) {
+ma_status_t ma_ba_session_data(ma_str_t cookie, ma_str_t secret, ma_str_t version, int64_t now,
+                               ma_str_t token, ma_identity_t **identity, int64_t *expires,
+                               ma_str_t *why) {
     try {
+        std::string_view reason;
         *identity = new ma_identity_s{};
-        return to_c(better_auth_session_data(view(cookie), view(secret), now, view(token),
-                                             (*identity)->identity, *expires));
+        ma_status_t rc = to_c(better_auth_session_data(view(cookie), view(secret), view(version),
+                                                       now, view(token), (*identity)->identity,
+                                                       *expires, reason));
+        *why = str(reason);
+        return rc;
     } catch (...) {
+        why->data = "could not be read";
+        why->len = sizeof("could not be read") - 1;
         return MA_INTERNAL_ERROR;
     }
 }

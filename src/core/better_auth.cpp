@@ -9,6 +9,7 @@
 #include "mastra_auth/base64url.h"
 #include "mastra_auth/hmac.h"
 #include "mastra_auth/json_strict.h"
+#include "mastra_auth/jwe.h"
 
 namespace mastra_auth {
 
@@ -178,62 +179,207 @@ bool better_auth_signed_token(std::string_view signed_token, std::string_view se
     }
 }
 
+namespace {
+
+// The JWE key of a secret, as Better Auth derives it for the cookie cache
+// (HKDF-SHA256, salt "better-auth-session"), and its thumbprint (the kid it
+// writes): made once per thread for the last secret seen.
+bool jwe_key(std::string_view secret, std::string &key, std::string &kid) {
+    thread_local std::string last, last_key, last_kid;
+    if (last_key.empty() || !equal_in_constant_time(last, secret)) {
+        unsigned char derived[64];
+        if (!hkdf_sha256(secret, "better-auth-session", "BetterAuth.js Generated Encryption Key",
+                         derived, sizeof derived))
+            return false;
+        OPENSSL_cleanse(last.data(), last.size());
+        OPENSSL_cleanse(last_key.data(), last_key.size());
+        last.assign(secret);
+        last_key.assign(reinterpret_cast<const char *>(derived), sizeof derived);
+        OPENSSL_cleanse(derived, sizeof derived);
+        last_kid = oct_jwk_thumbprint(last_key);
+    }
+    key = last_key;
+    kid = last_kid;
+    return true;
+}
+
+// Not Better Auth's (forged, damaged, of another secret): refused.
+Status refuse(std::string_view &why, std::string_view reason) {
+    why = reason;
+    return Status::SessionInvalid;
+}
+
+// Better Auth's, but not to be used now: as Better Auth does, the session
+// is then looked up (get-session).
+Status stale(std::string_view &why, std::string_view reason) {
+    why = reason;
+    return Status::TokenExpired;
+}
+
+// Strategy "jwt": an HS256 JWS signed with the secret itself.  Read here
+// (not by parse_jwt) because a chunked cache is longer than any token.
+Status jwt_payload(std::string_view cookie, std::string_view secret, std::string &payload_text,
+                   std::string_view &why) {
+    std::size_t first = cookie.find('.');
+    std::size_t second = cookie.rfind('.');
+    std::string header_text, signature;
+    nlohmann::json header;
+    if (first == std::string_view::npos || first == second ||
+        !base64url_decode(cookie.substr(0, first), header_text) ||
+        !base64url_decode(cookie.substr(first + 1, second - first - 1), payload_text) ||
+        !base64url_decode(cookie.substr(second + 1), signature) ||
+        !parse_json_object(header_text, header))
+        return refuse(why, "is not a JWT");
+    // The jwt plugin's sessionCookieCache signs with its own keys (EdDSA by
+    // default): not read here, the session is asked for instead.
+    auto alg = header.find("alg");
+    if (alg == header.end() || !alg->is_string()) return refuse(why, "is a JWT without alg");
+    static const char *const kPluginAlgorithms[] = {"EdDSA", "ES256", "ES384", "ES512", "RS256",
+                                                    "RS384", "RS512", "PS256", "PS384", "PS512"};
+    for (const char *plugin : kPluginAlgorithms)
+        if (*alg == plugin) return stale(why, "is a JWT signed with the jwt plugin's keys: not read");
+    if (*alg != "HS256") return refuse(why, "is a JWT whose header is not Better Auth's");
+    for (const auto &[name, value] : header.items()) {
+        if (!(name == "alg" || (name == "typ" && value.is_string())))
+            return refuse(why, "is a JWT whose header is not Better Auth's");
+    }
+    std::string_view input = cookie.substr(0, second);
+    const HmacKey *key = prepared_secret(secret);
+    bool ok = key ? key->verify(Algorithm::HS256, input, signature)
+                  : hmac_verify(Algorithm::HS256, secret, input, signature);
+    if (!ok) return refuse(why, "has a signature that does not hold");
+    return Status::Ok;
+}
+
+// exp (seconds) of a JWT or JWE payload, which jose requires and checks;
+// nbf and iat, when present, must be numbers, nbf not in the future.
+bool jwt_times(const nlohmann::json &payload, std::int64_t now, std::int64_t &end) {
+    auto exp = payload.find("exp");
+    if (exp == payload.end() || !exp->is_number()) return false;
+    double e = exp->get<double>();
+    if (!(e > 0 && e < 253402300800.0)) return false;
+    end = static_cast<std::int64_t>(e);
+    auto nbf = payload.find("nbf");
+    if (nbf != payload.end() && (!nbf->is_number() || nbf->get<double>() > static_cast<double>(now)))
+        return false;
+    auto iat = payload.find("iat");
+    return iat == payload.end() || iat->is_number();
+}
+
+}  // namespace
+
 Status better_auth_session_data(std::string_view cookie, std::string_view secret,
-                                std::int64_t now, std::string_view token, Identity &identity,
-                                std::int64_t &expires) noexcept {
+                                std::string_view version, std::int64_t now,
+                                std::string_view token, Identity &identity,
+                                std::int64_t &expires, std::string_view &why) noexcept {
     try {
+        why = "";
+        if (cookie.empty()) return refuse(why, "is empty");
+        if (cookie.size() > kMaxCookieCacheLength) return stale(why, "is too long");
+
+        // Better Auth's three strategies, told apart by their shape:
+        // "compact" has no dot, "jwt" two, "jwe" four.
+        std::size_t dots = 0;
+        for (char c : cookie) dots += c == '.';
+
         std::string text;
         nlohmann::json outer;
-        if (cookie.empty() || cookie.size() > 16384 || !base64url_decode(cookie, text) ||
-            !parse_json_object(text, outer))
-            return Status::SessionInvalid;
+        const nlohmann::json *payload = nullptr;
+        std::int64_t cache_end = 0;
 
-        auto signature = outer.find("signature");
-        auto expires_at = outer.find("expiresAt");
-        auto session = outer.find("session");
-        if (signature == outer.end() || !signature->is_string() || expires_at == outer.end() ||
-            !expires_at->is_number_integer() || session == outer.end() || !session->is_object())
-            return Status::SessionInvalid;
+        if (dots == 0) {
+            if (!base64url_decode(cookie, text) || !parse_json_object(text, outer))
+                return refuse(why, "is not a cookie cache");
 
-        // The signed bytes are the session object's own JSON text with
-        // ',"expiresAt":N' before its closing brace: taken from the cookie
-        // as sent, never re-serialised (key order and number forms would
-        // differ from JavaScript's JSON.stringify).
-        constexpr std::string_view kPrefix = "{\"session\":";
-        std::size_t end = 0;
-        if (text.compare(0, kPrefix.size(), kPrefix) != 0 || !value_span(text, kPrefix.size(), end))
-            return Status::SessionInvalid;
-        std::string signed_text = text.substr(kPrefix.size(), end - kPrefix.size() - 1) +
-                                  ",\"expiresAt\":" + expires_at->dump() + "}";
-        std::string mac = hmac_sign(Algorithm::HS256, secret, signed_text);
-        bool ok = !mac.empty() &&
-                  equal_in_constant_time(base64url_encode(mac),
-                                         signature->get_ref<const std::string &>());
-        if (!ok) return Status::SessionInvalid;
+            auto signature = outer.find("signature");
+            auto expires_at = outer.find("expiresAt");
+            auto session = outer.find("session");
+            if (signature == outer.end() || !signature->is_string() ||
+                expires_at == outer.end() || !expires_at->is_number_integer() ||
+                session == outer.end() || !session->is_object())
+                return refuse(why, "is not a cookie cache");
 
-        std::int64_t cache_end = expires_at->get<std::int64_t>() / 1000;
-        if (cache_end <= now) return Status::SessionInvalid;
+            // The signed bytes are the session object's own JSON text with
+            // ',"expiresAt":N' before its closing brace: taken from the
+            // cookie as sent, never re-serialised (key order and number
+            // forms would differ from JavaScript's JSON.stringify).
+            constexpr std::string_view kPrefix = "{\"session\":";
+            std::size_t end = 0;
+            if (text.compare(0, kPrefix.size(), kPrefix) != 0 ||
+                !value_span(text, kPrefix.size(), end))
+                return refuse(why, "is not a cookie cache");
+            std::string signed_text = text.substr(kPrefix.size(), end - kPrefix.size() - 1) +
+                                      ",\"expiresAt\":" + expires_at->dump() + "}";
+            std::string mac = hmac_sign(Algorithm::HS256, secret, signed_text);
+            if (mac.empty() || !equal_in_constant_time(base64url_encode(mac),
+                                                       signature->get_ref<const std::string &>()))
+                return refuse(why, "has a signature that does not hold");
+            cache_end = expires_at->get<std::int64_t>() / 1000;
+            payload = &*session;
 
-        // {"session":{"session":{...},"user":{...},...}}: the cached session
-        // must be the one of the session token that came with it.
-        const nlohmann::json &inner = *session;
-        if (!is_live_session(inner)) return Status::SessionInvalid;
+        } else if (dots == 2) {
+            Status rc = jwt_payload(cookie, secret, text, why);
+            if (rc != Status::Ok) return rc;
+            if (!parse_json_object(text, outer) || !jwt_times(outer, now, cache_end))
+                return refuse(why, "is a JWT without valid times");
+            payload = &outer;
+
+        } else if (dots == 4) {
+            std::string key, kid;
+            if (!jwe_key(secret, key, kid)) return refuse(why, "could not be decrypted");
+            std::string_view jwe_why;
+            bool ok = jwe_decrypt(cookie, key, kid, text, jwe_why);
+            OPENSSL_cleanse(key.data(), key.size());
+            if (!ok) {
+                why = jwe_why == "a JWE whose tag does not hold"
+                          ? "is a JWE that does not decrypt with the secret"
+                          : "is not a JWE Better Auth writes";
+                return Status::SessionInvalid;
+            }
+            if (!parse_json_object(text, outer) || !jwt_times(outer, now, cache_end))
+                return refuse(why, "is a JWE without valid times");
+            payload = &outer;
+
+        } else {
+            return refuse(why, "is not a cookie cache");
+        }
+
+        if (cache_end <= now) return stale(why, "has expired");
+
+        // {"session":{...},"user":{...},"updatedAt":N,"version":V}: the
+        // cached session must be the one of the session token that came
+        // with it, of the version Better Auth expects, and not over.
+        const nlohmann::json &inner = *payload;
+        auto updated = inner.find("updatedAt");
+        if (!is_live_session(inner) || updated == inner.end() || !updated->is_number())
+            return stale(why, "holds no session");
         auto session_token = inner["session"].find("token");
         if (session_token == inner["session"].end() || !session_token->is_string() ||
             !equal_in_constant_time(session_token->get_ref<const std::string &>(), token))
-            return Status::SessionInvalid;
+            return stale(why, "belongs to another session");
+
+        // Better Auth compares (version || "1") with its own, "1" unless set
+        std::string_view expected = version.empty() ? std::string_view("1") : version;
+        std::string_view found = "1";
+        auto v = inner.find("version");
+        if (v != inner.end()) {
+            if (!v->is_string()) return stale(why, "holds no session");
+            if (!v->get_ref<const std::string &>().empty()) found = v->get_ref<const std::string &>();
+        }
+        if (found != expected) return stale(why, "is of another version");
 
         std::int64_t session_end = 0;
         auto session_expires = inner["session"].find("expiresAt");
-        if (session_expires != inner["session"].end() && parse_timestamp(*session_expires, session_end) &&
-            session_end <= now)
-            return Status::SessionInvalid;
+        if (session_expires == inner["session"].end() ||
+            !parse_timestamp(*session_expires, session_end))
+            return stale(why, "holds no session");
+        if (session_end <= now) return stale(why, "holds a session that has ended");
 
         fill_identity(claims_view(inner["session"], inner["user"]), identity);
-        expires = session_end > 0 ? std::min(cache_end, session_end) : cache_end;
+        expires = std::min(cache_end, session_end);
         return Status::Ok;
     } catch (...) {
-        return Status::SessionInvalid;
+        return refuse(why, "could not be read");
     }
 }
 

@@ -1,5 +1,6 @@
 // libFuzzer: Better Auth credentials: signed session tokens, the cookie
-// cache (session_data) and get-session answers.  The input is also signed
+// cache (session_data, in its compact, jwt and jwe strategies, and the JWE
+// reader itself) and get-session answers.  The input is also signed
 // here as the session object of a cookie cache, so that what comes after
 // the signature check is fuzzed too.  Whatever is accepted, the identity
 // never holds the session's own token (a bare bearer credential).
@@ -11,11 +12,13 @@
 #include "mastra_auth/base64url.h"
 #include "mastra_auth/better_auth.h"
 #include "mastra_auth/hmac.h"
+#include "mastra_auth/jwe.h"
 
 namespace {
 
 constexpr std::string_view kSecret = "better-auth-secret-better-auth-secret-1234";
 constexpr std::int64_t kNow = 1800000000;
+const std::string kJweKey(64, '\x5a');
 
 void check_identity(const mastra_auth::Identity &identity, std::int64_t expires) {
     if (expires <= kNow) __builtin_trap();
@@ -45,9 +48,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     mastra_auth::Identity identity;
     std::int64_t expires = 0;
     // random bytes never carry a valid signature
-    if (mastra_auth::better_auth_session_data(input, kSecret, kNow, "tok", identity, expires) ==
-        mastra_auth::Status::Ok)
+    std::string_view why;
+    if (mastra_auth::better_auth_session_data(input, kSecret, "", kNow, "tok", identity, expires,
+                                              why) == mastra_auth::Status::Ok ||
+        why.empty())
         __builtin_trap();
+
+    // the input's own JWE reader (the cookie cache of strategy "jwe"), with
+    // a key of its own: random bytes never carry a valid tag
+    std::string plaintext;
+    if (mastra_auth::jwe_decrypt(input, kJweKey, "", plaintext, why)) __builtin_trap();
 
     // the zone's key of any credential
     unsigned char base[32], key[32];
@@ -72,9 +82,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                                  mastra_auth::Algorithm::HS256, kSecret, signed_text)) +
                              "\"}";
         mastra_auth::Identity cached;
-        if (mastra_auth::better_auth_session_data(mastra_auth::base64url_encode(cookie), kSecret, kNow,
-                                                  "tok", cached, expires) == mastra_auth::Status::Ok)
+        if (mastra_auth::better_auth_session_data(mastra_auth::base64url_encode(cookie), kSecret, "",
+                                                  kNow, "tok", cached, expires,
+                                                  why) == mastra_auth::Status::Ok)
             check_identity(cached, expires);
+
+        // the same object as the payload of the "jwt" strategy, with times
+        std::string payload = std::string(input.substr(0, input.size() - 1)) +
+                              ",\"exp\":1800000300}";
+        std::string signing_input = mastra_auth::base64url_encode("{\"alg\":\"HS256\"}") + "." +
+                                    mastra_auth::base64url_encode(payload);
+        std::string jwt = signing_input + "." +
+                          mastra_auth::base64url_encode(mastra_auth::hmac_sign(
+                              mastra_auth::Algorithm::HS256, kSecret, signing_input));
+        mastra_auth::Identity signed_cache;
+        if (mastra_auth::better_auth_session_data(jwt, kSecret, "", kNow, "tok", signed_cache,
+                                                  expires, why) == mastra_auth::Status::Ok)
+            check_identity(signed_cache, expires);
     }
     return 0;
 }

@@ -50,7 +50,10 @@ my %seeds = (
         "t\nt=%41%2g; t=", "/a/b//../c%2f?x", "__Secure-t\nt=1;__Secure-t=%7B%22a%22%7D" ],
     # the session object of a cookie cache (signed by the target), cookies, answers
     better_auth => [ 'tok.' . ('A' x 43) . '=', encode_base64url("{\"session\":$inner,\"expiresAt\":1800000300000,\"signature\":\"x\"}"),
-        '{"session":{"expiresAt":"2030-01-01T00:00:00.000Z"},"user":{"id":"u1"}}', 'null', $inner ],
+        '{"session":{"expiresAt":"2030-01-01T00:00:00.000Z"},"user":{"id":"u1"}}', 'null', $inner,
+        encode_base64url('{"alg":"HS256"}') . '.' . encode_base64url($inner) . '.' . ('A' x 43),
+        encode_base64url('{"alg":"dir","enc":"A256CBC-HS512","kid":"k"}') . '..' . ('A' x 22) . '.'
+            . ('A' x 43) . '.' . ('A' x 43) ],
     # PATH\nVALUE\nPAYLOAD: conditions on a verified token or a session
     condition => [ "roles\na\n" . encode_json($claims), "user.emailVerified\ntrue\n" . encode_json($claims),
         "\"https://x/roles\"\n^adm.*\$\n" . encode_json({ 'https://x/roles' => ['admin', 'user'], sub => 'u1' }),

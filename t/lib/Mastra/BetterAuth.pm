@@ -8,17 +8,28 @@ package Mastra::BetterAuth;
 #
 #   plan skip_all => Mastra::BetterAuth->missing if Mastra::BetterAuth->missing;
 #   my $ba = Mastra::BetterAuth->new(secret => $secret);   # started
-#       (also port => N, expires_in => SECONDS: session.expiresIn,
-#        base_url => URL: Better Auth's baseURL, when users reach it
-#        through nginx)
-#   $ba->front($nginx_url)   sign-up, sign-in, ... through nginx from now on
+#       (also port => N, expires_in => SECONDS: session.expiresIn, and what
+#       teams change: base_path => '/auth', cookie_prefix => 'myapp',
+#       token_cookie => NAME, data_cookie => NAME, secure_cookies => 1,
+#       cache_strategy => 'compact' | 'jwt' | 'jwe', cache_version => V,
+#       jwt_cookie_cache => 1: the jwt plugin signs the "jwt" cache,
+#       base_url => URL: Better Auth's baseURL, when users reach it
+#       through nginx)
+#   $ba->via($url)   sign-up, sign-in and sign-out through $url (nginx)
+#                    from now on; via(undef): straight to the server
+#   $ba->cache_version($v)  bumps cookieCache.version (needs cache_version)
+#   $ba->front($nginx_url)   all of Better Auth's own routes through nginx
+#                    from now on, with nginx as the Origin (base_url)
 #   my $s = $ba->sign_up('a@example.com', 'password1234', 'Alice');
 #   $s->{token}      TOKEN.SIG as the bearer plugin's set-auth-token header gives it
 #   $s->{cookie}     the session_token cookie's value as Set-Cookie sends it
 #                    (TOKEN.SIG percent-encoded: what a browser sends back)
 #   $s->{cookie_name} better-auth.session_token (http base URL: no __Secure-)
-#   $s->{data}       the better-auth.session_data cookie's value
+#   $s->{data}       the better-auth.session_data cookie's value (chunks joined)
 #   $s->{data_name}  better-auth.session_data
+#   $s->{data_chunks} [ [name, value], ... ] the cookie cache as set: one
+#                    cookie, or session_data.0, .1, ... when it was chunked
+#   $s->{data_cookie} those as a Cookie header value
 #   $s->{user}       the user object of the answer ({id, email, ...})
 #   $s->{raw}        TOKEN alone
 #   $ba->sign_in($email, $password)              same shape
@@ -96,6 +107,22 @@ sub new {
         port   => $o{port} || _free_port(),
         expires_in => $o{expires_in},
         base_url => $o{base_url},
+        base_path => $o{base_path} || '/api/auth',
+        options => [
+            ($o{base_path} ? ('--base-path', $o{base_path}) : ()),
+            ($o{cookie_prefix} ? ('--cookie-prefix', $o{cookie_prefix}) : ()),
+            ($o{token_cookie} ? ('--token-cookie', $o{token_cookie}) : ()),
+            ($o{data_cookie} ? ('--data-cookie', $o{data_cookie}) : ()),
+            ($o{secure_cookies} ? ('--secure-cookies') : ()),
+            ($o{cache_strategy} ? ('--cache-strategy', $o{cache_strategy}) : ()),
+            (defined $o{cache_version} ? ('--cache-version', $o{cache_version}) : ()),
+            ($o{jwt_cookie_cache} ? ('--jwt-cookie-cache') : ()),
+        ],
+        token_name => ($o{secure_cookies} ? '__Secure-' : '')
+            . ($o{token_cookie} || ($o{cookie_prefix} || 'better-auth') . '.session_token'),
+        data_name => ($o{secure_cookies} ? '__Secure-' : '')
+            . ($o{data_cookie} || ($o{cookie_prefix} || 'better-auth') . '.session_data'),
+        via    => undef,
         pid    => undef,
         owner  => $$,
         http   => HTTP::Tiny->new(timeout => 10, max_redirect => 0,
@@ -115,6 +142,10 @@ sub port   { return $_[0]->{port} }
 sub secret { return $_[0]->{secret} }
 sub url    { return "http://127.0.0.1:$_[0]->{port}" }
 sub log_file { return "$_[0]->{dir}/requests.log" }
+sub base_path { return $_[0]->{base_path} }
+sub token_name { return $_[0]->{token_name} }
+sub data_name { return $_[0]->{data_name} }
+sub via { $_[0]->{via} = $_[1]; return $_[0] }
 
 sub start {
     my ($self) = @_;
@@ -135,7 +166,8 @@ sub start {
         { exec $NODE, "$FIXTURE/server.mjs", '--port', $self->{port},
             '--secret', $self->{secret}, '--log', $self->log_file,
             ($self->{expires_in} ? ('--expires-in', $self->{expires_in}) : ()),
-            ($self->{base_url} ? ('--base-url', $self->{base_url}) : ()); }
+            ($self->{base_url} ? ('--base-url', $self->{base_url}) : ()),
+            @{ $self->{options} }; }
         POSIX::_exit(127);
     }
 
@@ -190,10 +222,21 @@ sub output {
 sub _request {
     my ($self, $method, $path, %o) = @_;
 
-    # through the proxy in front, when one is set, as a browser would
-    my $url = $self->{front} && $path =~ m{^/api/auth/} ? $self->{front} : $self->url;
+    # Better Auth's own endpoints sit under its base path; they are asked
+    # through nginx when a proxy is set: with front(), all of them, as a
+    # browser would (nginx is the Origin, Better Auth's baseURL); with
+    # via(), the requests that ask for it (sign-up, sign-in, sign-out)
+    my $url = $self->url;
+    my $origin = $self->url;
+    if ($path =~ s{^/api/auth(?=/|$)}{$self->{base_path}}) {
+        if ($self->{front}) {
+            $url = $origin = $self->{front};
+        } elsif ($self->{via} && $o{via}) {
+            $url = $self->{via};
+        }
+    }
 
-    my %h = (Origin => $url, %{ $o{headers} || {} });
+    my %h = (Origin => $origin, %{ $o{headers} || {} });
     my %args = (headers => \%h);
     if (exists $o{json}) {
         $h{'Content-Type'} = 'application/json';
@@ -211,18 +254,20 @@ sub _decode {
     return $v;
 }
 
-# The Set-Cookie headers of an answer: { name => value } (value as sent).
+# The Set-Cookie headers of an answer: { name => value } (value as sent);
+# in list context also the names in their order.
 sub _set_cookies {
     my ($r) = @_;
     my $sc = $r->{headers}{'set-cookie'};
     my @all = ref $sc ? @$sc : defined $sc ? ($sc) : ();
-    my %c;
+    my (%c, @names);
     for (@all) {
         my ($nv) = split /;/, $_, 2;
         my ($n, $v) = split /=/, $nv, 2;
+        push @names, $n unless exists $c{$n};
         $c{$n} = $v;
     }
-    return \%c;
+    return wantarray ? (\%c, \@names) : \%c;
 }
 
 sub _session {
@@ -231,21 +276,33 @@ sub _session {
     croak "Better Auth $what: $r->{status} $r->{content}"
         unless $r->{status} == 200;
 
-    my $c = _set_cookies($r);
+    my ($c, $names) = _set_cookies($r);
     my $body = $self->_decode($r) || {};
-    my ($cookie_name) = grep { /session_token$/ } keys %$c;
-    my ($data_name) = grep { /session_data$/ } keys %$c;
+    my $cookie_name = exists $c->{ $self->{token_name} } ? $self->{token_name} : undef;
+    my $data_name = $self->{data_name};
     my $token = $r->{headers}{'set-auth-token'};
 
     croak "Better Auth $what: no session cookie" unless $cookie_name && $token;
+
+    # the cookie cache: one cookie, or its chunks NAME.0, NAME.1, ...
+    my @chunks;
+    if (defined $c->{$data_name} && length $c->{$data_name}) {
+        @chunks = ([ $data_name, $c->{$data_name} ]);
+    } else {
+        for (my $i = 0; defined $c->{"$data_name.$i"} && length $c->{"$data_name.$i"}; $i++) {
+            push @chunks, [ "$data_name.$i", $c->{"$data_name.$i"} ];
+        }
+    }
 
     return {
         token       => $token,
         raw         => (split /\./, $token)[0],
         cookie      => $c->{$cookie_name},
         cookie_name => $cookie_name,
-        data        => defined $data_name ? $c->{$data_name} : undef,
-        data_name   => $data_name,
+        data        => @chunks ? join('', map { $_->[1] } @chunks) : undef,
+        data_name   => @chunks ? $data_name : undef,
+        data_chunks => \@chunks,
+        data_cookie => join('; ', map { "$_->[0]=$_->[1]" } @chunks),
         user        => $body->{user},
         email       => $body->{user} ? $body->{user}{email} : undef,
     };
@@ -253,7 +310,7 @@ sub _session {
 
 sub sign_up {
     my ($self, $email, $password, $name) = @_;
-    my $r = $self->_request('POST', '/api/auth/sign-up/email', json => {
+    my $r = $self->_request('POST', '/api/auth/sign-up/email', via => 1, json => {
         email => $email, password => $password,
         name => defined $name ? $name : $email,
     });
@@ -262,7 +319,7 @@ sub sign_up {
 
 sub sign_in {
     my ($self, $email, $password) = @_;
-    my $r = $self->_request('POST', '/api/auth/sign-in/email', json => {
+    my $r = $self->_request('POST', '/api/auth/sign-in/email', via => 1, json => {
         email => $email, password => $password,
     });
     return $self->_session($r, 'sign-in');
@@ -271,7 +328,7 @@ sub sign_in {
 # sign_out($session): through the cookie, as a browser does; the status
 sub sign_out {
     my ($self, $s) = @_;
-    my $r = $self->_request('POST', '/api/auth/sign-out', json => {},
+    my $r = $self->_request('POST', '/api/auth/sign-out', via => 1, json => {},
         headers => { Cookie => "$s->{cookie_name}=$s->{cookie}" });
     return $r->{status};
 }
@@ -306,6 +363,13 @@ sub verify_email {
     return $self->_decode($r);
 }
 
+sub cache_version {
+    my ($self, $v) = @_;
+    my $r = $self->_request('POST', '/__test/cache-version', json => { version => $v });
+    croak "cache-version: $r->{status} $r->{content}" unless $r->{status} == 200;
+    return $self;
+}
+
 sub mode {
     my ($self, $mode) = @_;
     my $r = $self->_request('POST', '/__test/mode', json => { getSession => $mode });
@@ -329,7 +393,7 @@ sub hits {
     return scalar grep { (split / /, $_, 2)[1] eq $path } $self->requests;
 }
 
-sub get_session_hits { return $_[0]->hits('/api/auth/get-session') }
+sub get_session_hits { return $_[0]->hits("$_[0]->{base_path}/get-session") }
 
 ###############################################################################
 # Better Auth's formats
