@@ -65,7 +65,7 @@ static char *ngx_http_mastra_auth_forward_jwt(ngx_conf_t *cf,
 static void ngx_http_mastra_auth_cleanup_forwarder(void *data);
 
 static ngx_int_t ngx_http_mastra_auth_read_secret(ngx_conf_t *cf,
-    ngx_str_t *value, ngx_str_t *secret);
+    ngx_command_t *cmd, ngx_str_t *value, ngx_str_t *secret);
 static ngx_int_t ngx_http_mastra_auth_read_file(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_str_t *path, ngx_str_t *content);
 static ngx_int_t ngx_http_mastra_auth_compile_check(ngx_conf_t *cf,
@@ -489,6 +489,7 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->domain, prev->domain, "");
     ngx_conf_merge_str_value(conf->project, prev->project, "");
     ngx_conf_merge_str_value(conf->ca_file, prev->ca_file, "");
+    ngx_conf_merge_str_value(conf->ca_pem, prev->ca_pem, "");
     ngx_conf_merge_msec_value(conf->jwks_timeout, prev->jwks_timeout, 5000);
     ngx_conf_merge_sec_value(conf->jwks_refresh, prev->jwks_refresh, 600);
     ngx_conf_merge_ptr_value(conf->forwarder, prev->forwarder, NULL);
@@ -724,7 +725,7 @@ ngx_http_mastra_auth_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (ngx_http_mastra_auth_read_secret(cf, &value[1], &alcf->secret)
+    if (ngx_http_mastra_auth_read_secret(cf, cmd, &value[1], &alcf->secret)
         != NGX_OK)
     {
         return NGX_CONF_ERROR;
@@ -747,27 +748,25 @@ ngx_http_mastra_auth_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* a literal, "env:NAME" or "file:PATH"; never logged */
+/*
+ * A literal, "env:NAME" or "file:PATH" (read now, by the master: workers
+ * need not be able to open it); never logged.
+ */
 
 static ngx_int_t
-ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_str_t *value,
-    ngx_str_t *secret)
+ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *value, ngx_str_t *secret)
 {
     u_char     *env;
     ngx_str_t   name;
-
-    static ngx_command_t  secret_cmd = {
-        ngx_string("mastra_auth_secret"), 0, NULL, 0, 0, NULL
-    };
 
     if (value->len > 4 && ngx_strncmp(value->data, "env:", 4) == 0) {
         env = (u_char *) getenv((char *) value->data + 4);
 
         if (env == NULL || *env == '\0') {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"mastra_auth_secret\": environment variable "
-                               "\"%s\" is not set or empty",
-                               value->data + 4);
+                               "\"%V\": environment variable \"%s\" is not "
+                               "set or empty", &cmd->name, value->data + 4);
             return NGX_ERROR;
         }
 
@@ -784,7 +783,7 @@ ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_str_t *value,
         name.len = value->len - 5;
         name.data = value->data + 5;
 
-        if (ngx_http_mastra_auth_read_file(cf, &secret_cmd, &name, secret)
+        if (ngx_http_mastra_auth_read_file(cf, cmd, &name, secret)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -801,8 +800,7 @@ ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_str_t *value,
 
         if (secret->len == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"mastra_auth_secret\": \"%V\" is empty",
-                               &name);
+                               "\"%V\": \"%V\" is empty", &cmd->name, &name);
             return NGX_ERROR;
         }
 
@@ -847,6 +845,7 @@ ngx_http_mastra_auth_read_file(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
+        || !ngx_is_file(&fi)
         || ngx_file_size(&fi) > max_size)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -1035,7 +1034,9 @@ ngx_http_mastra_auth_forward_jwt(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    if (ngx_http_mastra_auth_read_secret(cf, &value[1], &secret) != NGX_OK) {
+    if (ngx_http_mastra_auth_read_secret(cf, cmd, &value[1], &secret)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -1130,13 +1131,21 @@ ngx_http_mastra_auth_forward_jwt(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/*
+ * Read now, by the master, as nginx reads ssl_trusted_certificate: workers
+ * run as an unprivileged user that may not open the file, and get its text
+ * (handed to libcurl from memory).  The path stays the key set's name.
+ */
+
 static char *
 ngx_http_mastra_auth_ca_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_mastra_auth_loc_conf_t *alcf = conf;
 
-    ngx_str_t         *value;
-    ngx_file_info_t    fi;
+    char        err[NGX_HTTP_MASTRA_AUTH_ERRLEN];
+    size_t      certificates;
+    ma_str_t    pem;
+    ngx_str_t  *value;
 
     if (alcf->ca_file.data) {
         return "is duplicate";
@@ -1149,10 +1158,18 @@ ngx_http_mastra_auth_ca_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_file_info(alcf->ca_file.data, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%V\": " ngx_file_info_n " \"%V\" failed",
-                           &cmd->name, &alcf->ca_file);
+    if (ngx_http_mastra_auth_read_file(cf, cmd, &alcf->ca_file, &alcf->ca_pem)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    pem.data = (const char *) alcf->ca_pem.data;
+    pem.len = alcf->ca_pem.len;
+
+    if (ma_ca_check(pem, &certificates, err, sizeof(err)) != MA_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": \"%V\": %s",
+                           &cmd->name, &alcf->ca_file, err);
         return NGX_CONF_ERROR;
     }
 
