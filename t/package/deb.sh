@@ -206,7 +206,7 @@ check "workers run as www-data" \
 printf '{"keys":[%s,%s]}' "$K1" "$(jwk k2)" >"$WORK/keys/rotated.json"
 write_conf rotated.json
 old_workers=$(ps -o pid= --ppid "$(cat "$WORK/nginx.pid")" | sort)
-/usr/sbin/nginx -c "$CONF" -s reload
+/usr/sbin/nginx -c "$CONF" -s reload 2>>"$WORK/signal.log"
 for _ in $(seq 100); do
     now=$(ps -o pid= --ppid "$(cat "$WORK/nginx.pid")" | sort)
     [ -n "$now" ] && [ -z "$(comm -12 <(echo "$old_workers") <(echo "$now"))" ] && break
@@ -220,7 +220,7 @@ check "after the reload, a new key fetched over HTTPS: 200" \
 check "no [alert], [crit] or [emerg] in error.log" \
     sh -c "! grep -E '\\[(alert|crit|emerg)\\]' '$WORK/error.log'"
 
-/usr/sbin/nginx -c "$CONF" -s quit
+/usr/sbin/nginx -c "$CONF" -s quit 2>>"$WORK/signal.log"
 for _ in $(seq 100); do [ -s "$WORK/nginx.pid" ] || break; sleep 0.1; done
 
 ###############################################################################
