@@ -226,9 +226,10 @@ ma_status_t ma_ca_check(ma_str_t pem, size_t *certificates, char *err,
 
 /*
  * GETs url (http or https; TLS verified against the CA certificates of
- * ca_pem, PEM text checked by ma_ca_check, or the system store when empty).  With a non-empty discovery_issuer, url is an OpenID
- * discovery document whose "issuer" must equal discovery_issuer and whose
- * "jwks_uri" is then fetched.  Never NULL but when memory is out.
+ * ca_pem, PEM text checked by ma_ca_check, or the system store when
+ * empty).  With a non-empty discovery_issuer, url is an OpenID discovery
+ * document whose "issuer" must equal discovery_issuer and whose "jwks_uri"
+ * is then fetched.  Never NULL but when memory is out.
  */
 ma_fetch_t *ma_fetch_run(ma_str_t url, ma_str_t ca_pem, long timeout_ms,
     ma_str_t discovery_issuer);
