@@ -14,6 +14,9 @@
 #   ./build.sh bench [S] build, then t/bench/instructions (callgrind: the
 #                       instructions a request) and t/bench/run (wrk, S seconds
 #                       a case, in 1 s slices against plain nginx)
+#   ./build.sh deb      the Debian package libnginx-mod-http-mastra-auth
+#                       (debian/: debhelper, dh_nginx), checked by lintian;
+#                       prints the .deb's path
 #
 # Debian 12: the module is built against Debian's nginx-dev sources
 # (/usr/share/nginx/src, nginx 1.22.1, --with-compat) so that Debian's own
@@ -367,6 +370,33 @@ EOT
     exec /usr/sbin/nginx -p "$prefix/" -c "$ROOT/conf-examples/quickstart.conf" -g 'daemon off;'
 }
 
+# The Debian package, with Debian's own tooling (debian/: debhelper compat
+# 13, dh_nginx and the nginx_mod build system of nginx-dev), built from a
+# copy of the tree in build/deb, where dpkg-buildpackage writes the .deb
+# (beside the source it builds) and debhelper its state.  lintian fails the
+# build on an error; its warnings are printed (README: "Install").
+DEB_PACKAGE=libnginx-mod-http-mastra-auth
+
+build_deb() {
+    local dir=$BUILD/deb version arch deb
+    install_dependencies debhelper dpkg-dev lintian
+    version=$(dpkg-parsechangelog -l "$ROOT/debian/changelog" -S Version)
+    arch=$(dpkg-architecture -q DEB_HOST_ARCH)
+    deb=$dir/${DEB_PACKAGE}_${version}_$arch.deb
+    rm -rf "$dir"
+    mkdir -p "$dir/src"
+    tar -C "$ROOT" --exclude=./build --exclude=./.git --exclude=node_modules \
+        --exclude=./debian/.debhelper --exclude="./debian/$DEB_PACKAGE" \
+        --exclude=./debian/core-build --exclude='./obj-*' -c . | tar -C "$dir/src" -x
+    log "building $DEB_PACKAGE $version (dpkg-buildpackage, build/deb)"
+    (cd "$dir/src" && DEB_BUILD_OPTIONS="parallel=$JOBS" \
+        dpkg-buildpackage -b -us -uc >"$dir/build.log" 2>&1) \
+        || { tail -40 "$dir/build.log" >&2; exit 1; }
+    log "lintian $(basename "$deb")"
+    lintian --fail-on error "$deb" >&2
+    echo "$deb"
+}
+
 case "${1:-}" in
     "") build ;;
     demo) build >/dev/null; run_demo ;;
@@ -374,8 +404,9 @@ case "${1:-}" in
     fuzz) build >/dev/null; run_fuzz "${2:-60}" ;;
     asan) install_dependencies; run_asan ;;
     valgrind) build >/dev/null; shift; run_valgrind "$@" ;;
+    deb) build_deb ;;
     bench) build >/dev/null; install_dependencies wrk valgrind; install_fixtures; build_per_worker_variant
         "$ROOT/t/bench/instructions" "$MODULE"
         exec "$ROOT/t/bench/run" "$MODULE" "${2:-10}" "$BUILD/per-worker/ngx_http_mastra_auth_module.so" ;;
-    *) echo "usage: $0 [demo|test|fuzz [SECONDS]|asan|valgrind [TEST...]|bench [SECONDS]]" >&2; exit 2 ;;
+    *) echo "usage: $0 [demo|test|fuzz [SECONDS]|asan|valgrind [TEST...]|bench [SECONDS]|deb]" >&2; exit 2 ;;
 esac

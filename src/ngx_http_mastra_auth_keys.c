@@ -272,7 +272,8 @@ ngx_http_mastra_auth_copy(u_char *p, ngx_str_t *s)
 
 ngx_http_mastra_auth_keyset_t *
 ngx_http_mastra_auth_keyset_add(ngx_conf_t *cf, ngx_str_t *url,
-    ngx_str_t *ca_file, ngx_str_t *issuer, ngx_msec_t timeout, time_t refresh)
+    ngx_str_t *ca_file, ngx_str_t *ca_pem, ngx_str_t *issuer,
+    ngx_msec_t timeout, time_t refresh)
 {
     ngx_uint_t                         i;
     ngx_pool_cleanup_t                *cln;
@@ -307,6 +308,7 @@ ngx_http_mastra_auth_keyset_add(ngx_conf_t *cf, ngx_str_t *url,
 
     ks->url = *url;
     ks->ca_file = *ca_file;
+    ks->ca_pem = *ca_pem;
     ks->issuer = *issuer;
     ks->timeout = timeout;
     ks->refresh = refresh;
@@ -608,8 +610,8 @@ ngx_http_mastra_auth_fetch_thread(void *data, ngx_log_t *log)
 
     url.data = (const char *) ks->url.data;
     url.len = ks->url.len;
-    ca.data = (const char *) ks->ca_file.data;
-    ca.len = ks->ca_file.len;
+    ca.data = (const char *) ks->ca_pem.data;
+    ca.len = ks->ca_pem.len;
     issuer.data = (const char *) ks->issuer.data;
     issuer.len = ks->issuer.len;
 

@@ -554,6 +554,7 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->domain, prev->domain, "");
     ngx_conf_merge_str_value(conf->project, prev->project, "");
     ngx_conf_merge_str_value(conf->ca_file, prev->ca_file, "");
+    ngx_conf_merge_str_value(conf->ca_pem, prev->ca_pem, "");
     ngx_conf_merge_msec_value(conf->jwks_timeout, prev->jwks_timeout, 5000);
     ngx_conf_merge_sec_value(conf->jwks_refresh, prev->jwks_refresh, 600);
     ngx_conf_merge_ptr_value(conf->forwarder, prev->forwarder, NULL);
@@ -840,8 +841,9 @@ ngx_http_mastra_auth_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 /*
- * A literal, "env:NAME" or "file:PATH"; never logged.  Errors name the
- * directive the line holds (mastra_auth_secret, mastra_auth_forward_jwt).
+ * A literal, "env:NAME" or "file:PATH" (read now, by the master: workers
+ * need not be able to open it); never logged.  Errors name the directive
+ * the line holds (mastra_auth_secret, mastra_auth_forward_jwt).
  */
 
 static ngx_int_t
@@ -863,9 +865,8 @@ ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_command_t *cmd,
 
         if (env == NULL || *env == '\0') {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\": environment variable "
-                               "\"%s\" is not set or empty",
-                               &cmd->name, value->data + 4);
+                               "\"%V\": environment variable \"%s\" is not "
+                               "set or empty", &cmd->name, value->data + 4);
             return NGX_ERROR;
         }
 
@@ -882,7 +883,9 @@ ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_command_t *cmd,
         name.len = value->len - 5;
         name.data = value->data + 5;
 
-        if (ngx_http_mastra_auth_read_file(cf, cmd, &name, secret) != NGX_OK) {
+        if (ngx_http_mastra_auth_read_file(cf, cmd, &name, secret)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
 
@@ -897,8 +900,7 @@ ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_command_t *cmd,
 
         if (secret->len == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\": \"%V\" is empty",
-                               &cmd->name, &name);
+                               "\"%V\": \"%V\" is empty", &cmd->name, &name);
             return NGX_ERROR;
         }
 
@@ -966,6 +968,7 @@ ngx_http_mastra_auth_read_file(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
+        || !ngx_is_file(&fi)
         || ngx_file_size(&fi) > max_size)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -1253,13 +1256,21 @@ ngx_http_mastra_auth_forward_jwt(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/*
+ * Read now, by the master, as nginx reads ssl_trusted_certificate: workers
+ * run as an unprivileged user that may not open the file, and get its text
+ * (handed to libcurl from memory).  The path stays the key set's name.
+ */
+
 static char *
 ngx_http_mastra_auth_ca_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_mastra_auth_loc_conf_t *alcf = conf;
 
-    ngx_str_t         *value;
-    ngx_file_info_t    fi;
+    char        err[NGX_HTTP_MASTRA_AUTH_ERRLEN];
+    size_t      certificates;
+    ma_str_t    pem;
+    ngx_str_t  *value;
 
     if (alcf->ca_file.data) {
         return "is duplicate";
@@ -1272,10 +1283,18 @@ ngx_http_mastra_auth_ca_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_file_info(alcf->ca_file.data, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%V\": " ngx_file_info_n " \"%V\" failed",
-                           &cmd->name, &alcf->ca_file);
+    if (ngx_http_mastra_auth_read_file(cf, cmd, &alcf->ca_file, &alcf->ca_pem)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    pem.data = (const char *) alcf->ca_pem.data;
+    pem.len = alcf->ca_pem.len;
+
+    if (ma_ca_check(pem, &certificates, err, sizeof(err)) != MA_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": \"%V\": %s",
+                           &cmd->name, &alcf->ca_file, err);
         return NGX_CONF_ERROR;
     }
 

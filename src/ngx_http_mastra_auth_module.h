@@ -84,6 +84,7 @@ typedef struct ngx_http_mastra_auth_slot_s  ngx_http_mastra_auth_slot_t;
 typedef struct {
     ngx_str_t                   url;
     ngx_str_t                   ca_file;
+    ngx_str_t                   ca_pem;     /* its text, read by the master */
     ngx_str_t                   issuer;     /* OIDC discovery: issuer to check */
     ngx_msec_t                  timeout;
     time_t                      refresh;
@@ -182,6 +183,7 @@ typedef struct {
     ngx_str_t                   domain;
     ngx_str_t                   project;
     ngx_str_t                   ca_file;
+    ngx_str_t                   ca_pem;            /* ca_file's text */
     ngx_msec_t                  jwks_timeout;
     time_t                      jwks_refresh;
     ma_forwarder_t             *forwarder;         /* mastra_auth_forward_jwt */
@@ -269,8 +271,8 @@ char *ngx_http_mastra_auth_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_mastra_auth_keys_init_main(ngx_conf_t *cf,
     ngx_http_mastra_auth_main_conf_t *amcf);
 ngx_http_mastra_auth_keyset_t *ngx_http_mastra_auth_keyset_add(
-    ngx_conf_t *cf, ngx_str_t *url, ngx_str_t *ca_file, ngx_str_t *issuer,
-    ngx_msec_t timeout, time_t refresh);
+    ngx_conf_t *cf, ngx_str_t *url, ngx_str_t *ca_file, ngx_str_t *ca_pem,
+    ngx_str_t *issuer, ngx_msec_t timeout, time_t refresh);
 ngx_int_t ngx_http_mastra_auth_keys_acquire(ngx_http_request_t *r,
     ngx_http_mastra_auth_keyset_t *ks, ngx_uint_t refetch);
 time_t ngx_http_mastra_auth_keys_retry_after(ngx_http_request_t *r,

@@ -664,6 +664,7 @@ ngx_http_mastra_auth_keys_setup(ngx_conf_t *cf,
 
             *remote = ngx_http_mastra_auth_keyset_add(cf, &uri[i],
                                                       &conf->ca_file,
+                                                      &conf->ca_pem,
                                                       &no_issuer,
                                                       conf->jwks_timeout,
                                                       conf->jwks_refresh);
@@ -679,7 +680,7 @@ ngx_http_mastra_auth_keys_setup(ngx_conf_t *cf,
         }
 
         *remote = ngx_http_mastra_auth_keyset_add(cf, &p->url, &conf->ca_file,
-                                                  &p->discovery,
+                                                  &conf->ca_pem, &p->discovery,
                                                   conf->jwks_timeout,
                                                   conf->jwks_refresh);
         if (*remote == NULL) {

@@ -53,7 +53,7 @@ typedef struct {
 typedef struct {
     u_char                           hash[32];
     ngx_str_t                        url;          /* .../get-session */
-    ngx_str_t                        ca_file;
+    ngx_str_t                        ca_pem;       /* mastra_auth_ca_file's */
     ngx_str_t                        cookie;       /* malloc'ed, zeroed */
     ngx_msec_t                       timeout;
     time_t                           cache;
@@ -800,7 +800,7 @@ ngx_http_mastra_auth_ask(ngx_http_request_t *r,
 
     ask->cookie.len = p - ask->cookie.data;
 
-    ask->ca_file = alcf->ca_file;
+    ask->ca_pem = alcf->ca_pem;
     ask->timeout = alcf->jwks_timeout;
     ask->cache = alcf->session_cache;
     ask->zone = zone;
@@ -834,8 +834,8 @@ ngx_http_mastra_auth_ask_thread(void *data, ngx_log_t *log)
 
     url.data = (const char *) ask->url.data;
     url.len = ask->url.len;
-    ca.data = (const char *) ask->ca_file.data;
-    ca.len = ask->ca_file.len;
+    ca.data = (const char *) ask->ca_pem.data;
+    ca.len = ask->ca_pem.len;
     cookie.data = (const char *) ask->cookie.data;
     cookie.len = ask->cookie.len;
 

@@ -239,12 +239,22 @@ typedef struct ma_fetch_s  ma_fetch_t;
 int ma_fetch_global_init(void);
 
 /*
- * GETs url (http or https; TLS verified against ca_file, or the system store
- * when empty).  With a non-empty discovery_issuer, url is an OpenID
- * discovery document whose "issuer" must equal discovery_issuer and whose
- * "jwks_uri" is then fetched.  Never NULL but when memory is out.
+ * The text of a CA file as the fetches take it (PEM, every block parsed, at
+ * least one certificate): MA_OK and the number of certificates, or
+ * MA_CONFIG_INVALID and why in err.  Read by the master at configuration
+ * time, so that workers need not be able to open the file.
  */
-ma_fetch_t *ma_fetch_run(ma_str_t url, ma_str_t ca_file, long timeout_ms,
+ma_status_t ma_ca_check(ma_str_t pem, size_t *certificates, char *err,
+    size_t errlen);
+
+/*
+ * GETs url (http or https; TLS verified against the CA certificates of
+ * ca_pem, PEM text checked by ma_ca_check, or the system store when
+ * empty).  With a non-empty discovery_issuer, url is an OpenID discovery
+ * document whose "issuer" must equal discovery_issuer and whose "jwks_uri"
+ * is then fetched.  Never NULL but when memory is out.
+ */
+ma_fetch_t *ma_fetch_run(ma_str_t url, ma_str_t ca_pem, long timeout_ms,
     ma_str_t discovery_issuer);
 void ma_fetch_free(ma_fetch_t *fetch);
 int ma_fetch_ok(const ma_fetch_t *fetch);
@@ -263,7 +273,7 @@ int64_t ma_fetch_max_age(const ma_fetch_t *fetch);
 void ma_thread_done(void);
 
 /* GET url sending a Cookie header (Better Auth's get-session). */
-ma_fetch_t *ma_fetch_with_cookie(ma_str_t url, ma_str_t ca_file,
+ma_fetch_t *ma_fetch_with_cookie(ma_str_t url, ma_str_t ca_pem,
     long timeout_ms, ma_str_t cookie);
 
 

@@ -14,7 +14,7 @@ inline constexpr std::size_t kMaxFetchBody = 1024 * 1024;   // 1 MB
 
 struct FetchRequest {
     std::string url;        // http:// or https:// only
-    std::string ca_file;    // empty: the system store
+    std::string ca_pem;     // the CA certificates (PEM text); empty: the system store
     long timeout_ms = 5000;
     std::string cookie;     // a Cookie header value to send, if any
 };

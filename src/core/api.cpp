@@ -13,6 +13,7 @@
 
 #include "mastra_auth/algorithm.h"
 #include "mastra_auth/better_auth.h"
+#include "mastra_auth/ca_bundle.h"
 #include "mastra_auth/condition.h"
 #include "mastra_auth/fetch.h"
 #include "mastra_auth/forward.h"
@@ -347,14 +348,29 @@ void ma_jws_cache_key(const ma_jws_verifier_t *verifier, ma_str_t token, unsigne
 
 int ma_fetch_global_init(void) { return fetch_global_init() ? 0 : -1; }
 
+ma_status_t ma_ca_check(ma_str_t pem, size_t *certificates, char *err, size_t errlen) {
+    try {
+        std::string error;
+        std::size_t count = 0;
+        bool ok = check_ca_bundle(view(pem), count, error);
+        *certificates = count;
+        if (ok) return MA_OK;
+        set_error(err, errlen, error);
+        return MA_CONFIG_INVALID;
+    } catch (...) {
+        set_error(err, errlen, "out of memory");
+        return MA_INTERNAL_ERROR;
+    }
+}
+
 void ma_thread_done(void) { OPENSSL_thread_stop(); }
 
-ma_fetch_t *ma_fetch_run(ma_str_t url, ma_str_t ca_file, long timeout_ms, ma_str_t discovery_issuer) {
+ma_fetch_t *ma_fetch_run(ma_str_t url, ma_str_t ca_pem, long timeout_ms, ma_str_t discovery_issuer) {
     try {
         auto fetch_handle = std::make_unique<ma_fetch_s>();
         FetchRequest request;
         request.url = std::string(view(url));
-        request.ca_file = std::string(view(ca_file));
+        request.ca_pem = std::string(view(ca_pem));
         request.timeout_ms = timeout_ms;
         fetch_handle->result = discovery_issuer.len
                                    ? fetch_discovered_keys(request, view(discovery_issuer))
@@ -409,12 +425,12 @@ size_t ma_forwarder_mint(const ma_forwarder_t *forwarder, const ma_identity_t *i
     }
 }
 
-ma_fetch_t *ma_fetch_with_cookie(ma_str_t url, ma_str_t ca_file, long timeout_ms, ma_str_t cookie) {
+ma_fetch_t *ma_fetch_with_cookie(ma_str_t url, ma_str_t ca_pem, long timeout_ms, ma_str_t cookie) {
     try {
         auto fetch_handle = std::make_unique<ma_fetch_s>();
         FetchRequest request;
         request.url = std::string(view(url));
-        request.ca_file = std::string(view(ca_file));
+        request.ca_pem = std::string(view(ca_pem));
         request.timeout_ms = timeout_ms;
         request.cookie = std::string(view(cookie));
         fetch_handle->result = fetch(request);

@@ -92,7 +92,20 @@ FetchResult fetch(const FetchRequest &request) noexcept {
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-        if (!request.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, request.ca_file.c_str());
+        if (!request.ca_pem.empty()) {
+            // From memory: the file is read by nginx's master, as root, and
+            // this thread may run as a user that cannot open it.  Only these
+            // CAs: the blob replaces the CA file, and the CA directory
+            // libcurl was built with (Debian's /etc/ssl/certs) goes too.
+            // NOCOPY: libcurl only reads it, while request lives.
+            curl_blob ca{const_cast<char *>(request.ca_pem.data()), request.ca_pem.size(),
+                         CURL_BLOB_NOCOPY};
+            if (curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca) != CURLE_OK ||
+                curl_easy_setopt(c, CURLOPT_CAPATH, static_cast<char *>(nullptr)) != CURLE_OK) {
+                result.error = "this libcurl cannot take CA certificates from memory";
+                return result;
+            }
+        }
         if (!request.cookie.empty()) curl_easy_setopt(c, CURLOPT_COOKIE, request.cookie.c_str());
         // Signals belong to nginx; threads must not use them for timeouts.
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

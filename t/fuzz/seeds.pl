@@ -33,6 +33,13 @@ my @tokens = (
     'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1MSJ9.',
 );
 
+# a self-signed CA certificate, as mastra_auth_ca_file holds (openssl CLI)
+sub certificate {
+    my $pem = `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=seed -keyout /dev/null 2>/dev/null`;
+    die "openssl req failed\n" unless $pem =~ /BEGIN CERTIFICATE/;
+    return $pem;
+}
+
 my $inner = '{"session":{"expiresAt":"2027-02-01T00:00:00.000Z","token":"tok","userId":"u1","id":"s1"},'
     . '"user":{"id":"u1","email":"a@example.com","emailVerified":true},"updatedAt":1,"version":"1"}';
 
@@ -41,7 +48,7 @@ my %seeds = (
     base64url => [ 'eyJhbGciOiJIUzI1NiJ9', 'QQ', 'QR', 'AAAA', '', 'a-_b' ],
     json => [ encode_json($claims), '{"alg":"HS256","kid":"k1"}', '{"a":[[[{}]]],"b":"\u00e9"}', '{"a":1,"a":2}' ],
     jwks => [ encode_json({ keys => \@jwks }), $rsa->export_key_pem('public'),
-        encode_json({ keys => [ { kty => 'oct', k => 'AAAA' } ] }) ],
+        encode_json({ keys => [ { kty => 'oct', k => 'AAAA' } ] }), certificate() ],
     pattern => [ "/api/agents/:agentId/generate\n/api/agents/a1/generate", "/api/*\n/api/x/y",
         "/a/:p?/*?\n/a", "/files/:name.json\n/files/x.json" ],
     # NAME\nTEXT: NAME looked up in TEXT as a query argument and a cookie
