@@ -61,24 +61,9 @@ install_dependencies() {
     fi
 }
 
-# The Project Wycheproof vectors: shared/ beside the checkout; for a clone
-# of a local checkout made elsewhere (a clean clone in /tmp), shared/ beside
-# the checkout it came from.  None found: the unit tests that read them fail.
-wycheproof_dir() {
-    local origin
-    origin=$(git -C "$ROOT" config --get remote.origin.url 2>/dev/null || true)
-    if [ ! -d "$ROOT/../shared/vectors/wycheproof" ] && [ -n "$origin" ] \
-        && [ -d "$origin/../shared/vectors/wycheproof" ]; then
-        (cd "$origin/../shared/vectors/wycheproof" && pwd)
-    else
-        echo "$ROOT/../shared/vectors/wycheproof"
-    fi
-}
-
 build_core() {
     log "building the C++ core and unit tests"
-    cmake -S "$ROOT" -B "$BUILD/core" -DMASTRA_AUTH_TESTS=${MASTRA_AUTH_TESTS:-ON} \
-        -DMASTRA_AUTH_WYCHEPROOF_DIR="$(wycheproof_dir)" >/dev/null
+    cmake -S "$ROOT" -B "$BUILD/core" -DMASTRA_AUTH_TESTS=${MASTRA_AUTH_TESTS:-ON} >/dev/null
     cmake --build "$BUILD/core" -j "$JOBS" >/dev/null
 }
 
