@@ -82,9 +82,10 @@ build_core() {
 # The nginx that NGINX_SRC names is configured as nginx.org's packages and
 # the official container images are (--with-compat, threads, SSL, HTTP/2),
 # with every module the tests use (auth_request, SSI; realip and
-# stub_status as the packages have them).
+# stub_status as the packages have them) and, as Debian's nginx and
+# nginx.org's nginx-debug have, debug logging (tests read debug lines).
 NGINX_FLAGS=(
-    --with-compat --with-threads --with-pcre-jit
+    --with-compat --with-threads --with-pcre-jit --with-debug
     --with-http_ssl_module --with-http_v2_module
     --with-http_auth_request_module --with-http_realip_module
     --with-http_stub_status_module
@@ -403,7 +404,7 @@ compat_tarballs() {
     origin=$(git -C "$ROOT" config --get remote.origin.url 2>/dev/null || true)
     for base in "$ROOT/.." ${origin:+"$origin/.."}; do
         for t in "$base"/shared/nginx/*.tar.gz; do
-            [ -f "$t" ] && echo "$t"
+            [ -f "$t" ] && echo "$(cd "$(dirname "$t")" && pwd)/$(basename "$t")"
         done | grep . && return 0
     done
     return 0
@@ -437,7 +438,7 @@ run_compat() {
         tests=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$logf" | tail -1)
         if [ "$result" != PASS ]; then
             rc=1
-            grep -E '^t/.*(Failed|Wstat|Dubious)|^not ok|error' "$logf" >&2 || tail -20 "$logf" >&2
+            sed -n '/^Test Summary Report/,$p' "$logf" | grep . >&2 || tail -20 "$logf" >&2
         fi
         rows+=("$(printf '%-9s %-6s %-10s %s' "$version" "$built" "${tests:--}" "$result")")
         log "compat: nginx $version: build $built, result $result (${logf#"$ROOT"/})"

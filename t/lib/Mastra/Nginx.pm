@@ -111,6 +111,12 @@ sub new {
     # Workers run as "nobody" when the master runs as root: let them in.
     chmod 0755, $dir;
 
+    # The prefix as nginx lays it out: an nginx built with the default
+    # paths (not Debian's: --error-log-path=stderr, logs in /var/log/nginx)
+    # opens logs/error.log before it reads the configuration, and
+    # logs/access.log where the configuration names no access_log.
+    mkdir "$dir/logs" or croak "mkdir $dir/logs: $!";
+
     my $self = bless {
         dir     => $dir,
         module  => abs_path($module),
