@@ -17,15 +17,27 @@
 #   ./build.sh deb      the Debian package libnginx-mod-http-mastra-auth
 #                       (debian/: debhelper, dh_nginx), checked by lintian;
 #                       prints the .deb's path
+#   ./build.sh compat [TARBALL...]  for each nginx release tarball (default:
+#                       ../shared/nginx/*.tar.gz beside the checkout), build
+#                       that nginx and the module, run prove -r t/ against
+#                       it, print one line a version; fails if any fails
 #
 # Debian 12: the module is built against Debian's nginx-dev sources
 # (/usr/share/nginx/src, nginx 1.22.1, --with-compat) so that Debian's own
-# /usr/sbin/nginx loads it.
+# /usr/sbin/nginx loads it.  NGINX_SRC=DIR_OR_TARBALL: every command builds
+# that nginx into build/nginx/ (once while its source is unchanged), the
+# module against it, and runs against that nginx instead; ./build.sh then
+# prints that nginx's path before the module's.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")" && pwd)
 BUILD=$ROOT/build
 MODULE=$BUILD/ngx_http_mastra_auth_module.so
+# The nginx that runs the demo, the tests and the benchmarks, and where the
+# modules built for it go: Debian's, or the one NGINX_SRC names (use_nginx).
+NGINX=/usr/sbin/nginx
+OUT=$BUILD
+NGINX_DIR=
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 PACKAGES=(
@@ -64,40 +76,92 @@ install_dependencies() {
     fi
 }
 
-# The Project Wycheproof vectors: shared/ beside the checkout; for a clone
-# of a local checkout made elsewhere (a clean clone in /tmp), shared/ beside
-# the checkout it came from.  None found: the unit tests that read them fail.
-wycheproof_dir() {
-    local origin
-    origin=$(git -C "$ROOT" config --get remote.origin.url 2>/dev/null || true)
-    if [ ! -d "$ROOT/../shared/vectors/wycheproof" ] && [ -n "$origin" ] \
-        && [ -d "$origin/../shared/vectors/wycheproof" ]; then
-        (cd "$origin/../shared/vectors/wycheproof" && pwd)
-    else
-        echo "$ROOT/../shared/vectors/wycheproof"
-    fi
-}
-
 build_core() {
     log "building the C++ core and unit tests"
-    cmake -S "$ROOT" -B "$BUILD/core" -DMASTRA_AUTH_TESTS=${MASTRA_AUTH_TESTS:-ON} \
-        -DMASTRA_AUTH_WYCHEPROOF_DIR="$(wycheproof_dir)" >/dev/null
+    cmake -S "$ROOT" -B "$BUILD/core" -DMASTRA_AUTH_TESTS=${MASTRA_AUTH_TESTS:-ON} >/dev/null
     cmake --build "$BUILD/core" -j "$JOBS" >/dev/null
+}
+
+# The nginx that NGINX_SRC names is configured as nginx.org's packages and
+# the official container images are (--with-compat, threads, SSL, HTTP/2),
+# with every module the tests use (auth_request, SSI; realip and
+# stub_status as the packages have them) and, as Debian's nginx and
+# nginx.org's nginx-debug have, debug logging (tests read debug lines).
+NGINX_FLAGS=(
+    --with-compat --with-threads --with-pcre-jit --with-debug
+    --with-http_ssl_module --with-http_v2_module
+    --with-http_auth_request_module --with-http_realip_module
+    --with-http_stub_status_module
+)
+
+# use_nginx DIR_OR_TARBALL: build that nginx into build/nginx/KEY/ unless it
+# is there: KEY is the checksum of the tarball (of a tree: of its files) and
+# of the flags, so one build serves until the source changes.  Sets NGINX
+# to its binary, and OUT (where the module built for it goes) to that
+# directory; the tests take nginx from TEST_NGINX_BINARY.
+use_nginx() {
+    local src=$1 key dir
+    [ -e "$src" ] || { log "NGINX_SRC: $src not found"; exit 2; }
+    src=$(cd "$(dirname "$src")" && echo "$PWD/$(basename "$src")")
+    install_dependencies
+    if [ -d "$src" ]; then
+        [ -f "$src/auto/configure" ] || [ -f "$src/configure" ] \
+            || { log "NGINX_SRC: $src is no nginx source tree"; exit 2; }
+        key=$( (cd "$src" && find . \( -path ./objs -o -path ./Makefile \) -prune \
+            -o -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum)
+    else
+        key=$(sha256sum <"$src")
+    fi
+    key=$(printf '%s %s\n' "$key" "${NGINX_FLAGS[*]}" | sha256sum | cut -c1-16)
+    dir=$BUILD/nginx/$key
+    if [ ! -x "$dir/sbin/nginx" ]; then
+        log "building nginx from $src (build/nginx/$key)"
+        rm -rf "$dir"
+        mkdir -p "$dir/src"
+        if [ -d "$src" ]; then
+            (cd "$src" && tar cf - --exclude=./objs --exclude=./Makefile .) \
+                | tar xf - -C "$dir/src"
+        else
+            tar xf "$src" -C "$dir/src" --strip-components=1
+        fi
+        # nginx's repository keeps configure in auto/; a release at the top
+        [ -f "$dir/src/configure" ] || cp "$dir/src/auto/configure" "$dir/src/configure"
+        cp -a "$dir/src" "$dir/tree"
+        # the binary alone: a tree from nginx's repository has no man page
+        (cd "$dir/tree" && ./configure --prefix="$dir" "${NGINX_FLAGS[@]}" \
+            >"$dir/configure.log" 2>&1 \
+            && make -f objs/Makefile -j "$JOBS" binary >"$dir/make.log" 2>&1) \
+            || { tail -40 "$dir/configure.log" "$dir/make.log" >&2; exit 1; }
+        mkdir -p "$dir/sbin"
+        cp "$dir/tree/objs/nginx" "$dir/sbin/nginx"
+        rm -rf "$dir/tree"
+    fi
+    NGINX=$dir/sbin/nginx
+    NGINX_DIR=$dir
+    OUT=$dir
+    MODULE=$OUT/ngx_http_mastra_auth_module.so
+    export TEST_NGINX_BINARY=$NGINX
 }
 
 # build_module_in DIR CORE_LIB OUT CC_OPT LD_OPT [CONFIGURE_ARG...]: the
 # module, compiled in DIR/nginx-src (a private copy of Debian's nginx
-# sources: configure writes into it) with the core library CORE_LIB, copied
-# to OUT.
+# sources, or of NGINX_SRC's: configure writes into it) with the core
+# library CORE_LIB, copied to OUT.
 build_module_in() {
-    local dir=$1 core=$2 out=$3 cc_opt=$4 ld_opt=$5 src=$1/nginx-src
+    local dir=$1 core=$2 out=$3 cc_opt=$4 ld_opt=$5 src=$1/nginx-src flags
     shift 5
     if [ ! -f "$src/objs/Makefile" ] || [ "$ROOT/config" -nt "$src/objs/Makefile" ]; then
         rm -rf "$src"
-        cp -a /usr/share/nginx/src "$src"
-        # shellcheck disable=SC1091
-        . "$src/conf_flags"
-        (cd "$src" && ./configure "${NGX_CONF_FLAGS[@]}" \
+        if [ -n "$NGINX_DIR" ]; then
+            cp -a "$NGINX_DIR/src" "$src"
+            flags=(--prefix="$NGINX_DIR" "${NGINX_FLAGS[@]}")
+        else
+            cp -a /usr/share/nginx/src "$src"
+            # shellcheck disable=SC1091
+            . "$src/conf_flags"
+            flags=("${NGX_CONF_FLAGS[@]}")
+        fi
+        (cd "$src" && ./configure "${flags[@]}" \
             "$@" --with-cc-opt="$cc_opt" --with-ld-opt="$ld_opt" \
             --add-dynamic-module="$ROOT" >"$dir/configure.log" 2>&1) \
             || { cat "$dir/configure.log" >&2; exit 1; }
@@ -118,20 +182,20 @@ build_module_in() {
 # memory instead of the shared zone (NGX_HTTP_MASTRA_AUTH_CACHE_PER_WORKER).
 build_per_worker_variant() {
     log "building the per-worker cache variant (for the benchmark)"
-    mkdir -p "$BUILD/per-worker"
-    build_module_in "$BUILD/per-worker" "$BUILD/core/src/core/libmastra_auth_core.a" \
-        "$BUILD/per-worker/ngx_http_mastra_auth_module.so" \
+    mkdir -p "$OUT/per-worker"
+    build_module_in "$OUT/per-worker" "$BUILD/core/src/core/libmastra_auth_core.a" \
+        "$OUT/per-worker/ngx_http_mastra_auth_module.so" \
         "-g -O2 -fPIC -Wall -Wextra -Wno-unused-parameter -Werror -DNGX_HTTP_MASTRA_AUTH_CACHE_PER_WORKER=1" \
         "-Wl,-z,relro -Wl,-z,now -fPIC"
 }
 
 build_module() {
     log "building the nginx module"
-    build_module_in "$BUILD" "$BUILD/core/src/core/libmastra_auth_core.a" "$MODULE" \
+    build_module_in "$OUT" "$BUILD/core/src/core/libmastra_auth_core.a" "$MODULE" \
         "-g -O2 -fPIC -fstack-protector-strong -Wformat -Werror=format-security -Wall -Wextra -Wno-unused-parameter -Werror" \
         "-Wl,-z,relro -Wl,-z,now -fPIC"
-    # Debian's nginx must load what we built.
-    /usr/sbin/nginx -V >/dev/null 2>&1
+    # The nginx it is built for must be there to load it.
+    "$NGINX" -V >/dev/null 2>&1
 }
 
 build() {
@@ -139,6 +203,7 @@ build() {
     mkdir -p "$BUILD"
     build_core
     build_module
+    [ -z "$NGINX_DIR" ] || echo "$NGINX"
     echo "$MODULE"
 }
 
@@ -263,17 +328,17 @@ SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer"
 SANITIZE_MODULE="$SANITIZE -fsanitize-address-use-odr-indicator"
 
 run_asan() {
-    local dir=$BUILD/asan reports=$BUILD/asan/reports rc=0 runtime report
+    local dir=$OUT/asan core=$BUILD/asan/core reports=$OUT/asan/reports rc=0 runtime report
     install_dependencies clang libclang-rt-14-dev
     runtime=$(clang -print-file-name=libclang_rt.asan-x86_64.so)
     log "building the core and the module with ASan and UBSan (clang, build/asan)"
     mkdir -p "$dir"
-    cmake -S "$ROOT" -B "$dir/core" -DMASTRA_AUTH_TESTS=OFF \
+    cmake -S "$ROOT" -B "$core" -DMASTRA_AUTH_TESTS=OFF \
         -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS="$SANITIZE" >/dev/null
-    cmake --build "$dir/core" -j "$JOBS" >/dev/null
+    cmake --build "$core" -j "$JOBS" >/dev/null
     # nginx's clang flags add -Wconditional-uninitialized, which gcc (the
     # real build) does not have, and which misreads a loop or two.
-    build_module_in "$dir" "$dir/core/src/core/libmastra_auth_core.a" \
+    build_module_in "$dir" "$core/src/core/libmastra_auth_core.a" \
         "$dir/ngx_http_mastra_auth_module.so" \
         "-g -O1 -fPIC $SANITIZE_MODULE -Wall -Wextra -Wno-unused-parameter -Wno-conditional-uninitialized -Werror" \
         "-fPIC $SANITIZE_MODULE -shared-libsan -Wl,-rpath,$(dirname "$runtime")" --with-cc=clang
@@ -330,6 +395,62 @@ run_valgrind() {
     return "$rc"
 }
 
+# The compatibility matrix: for each nginx release tarball, that nginx and
+# the module built (use_nginx: an unchanged tarball is not built again) and
+# the whole prove suite run against it, one line a version, in the order
+# given.  With no tarball named: ../shared/nginx/*.tar.gz beside the
+# checkout, or beside the checkout a local clone was made from; the only
+# place the build looks outside the checkout.  Each version's logs are in
+# build/compat/VERSION.log.
+compat_tarballs() {
+    local origin base t
+    origin=$(git -C "$ROOT" config --get remote.origin.url 2>/dev/null || true)
+    for base in "$ROOT/.." ${origin:+"$origin/.."}; do
+        for t in "$base"/shared/nginx/*.tar.gz; do
+            [ -f "$t" ] && echo "$(cd "$(dirname "$t")" && pwd)/$(basename "$t")"
+        done | grep . && return 0
+    done
+    return 0
+}
+
+# compat_one TARBALL: that nginx and the module for it, then prove; says
+# "module built" between the two.  (Run where set -e does not hold.)
+compat_one() {
+    use_nginx "$1" && build_module && log "module built: $MODULE" \
+        && MASTRA_AUTH_MODULE=$MODULE prove -I "$ROOT/t/lib" -r "$ROOT/t/"
+}
+
+run_compat() {
+    local tarballs=("$@") t version logf built tests result rc=0 rows=()
+    [ $# -gt 0 ] || mapfile -t tarballs < <(compat_tarballs)
+    [ ${#tarballs[@]} -gt 0 ] \
+        || { log "compat: no nginx tarball (name some: $0 compat nginx-X.Y.Z.tar.gz)"; return 1; }
+    install_dependencies
+    mkdir -p "$BUILD/compat"
+    build_core
+    install_fixtures
+    for t in "${tarballs[@]}"; do
+        version=$(basename "$t" .tar.gz)
+        version=${version#nginx-}
+        logf=$BUILD/compat/$version.log
+        log "compat: nginx $version ($t)"
+        result=PASS
+        (compat_one "$t") >"$logf" 2>&1 || result=FAIL
+        built=FAIL
+        grep -q '^==> module built: ' "$logf" && built=ok
+        tests=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$logf" | tail -1)
+        if [ "$result" != PASS ]; then
+            rc=1
+            sed -n '/^Test Summary Report/,$p' "$logf" | grep . >&2 || tail -20 "$logf" >&2
+        fi
+        rows+=("$(printf '%-9s %-6s %-10s %s' "$version" "$built" "${tests:--}" "$result")")
+        log "compat: nginx $version: build $built, result $result (${logf#"$ROOT"/})"
+    done
+    printf '%-9s %-6s %-10s %s\n' version build tests result
+    printf '%s\n' "${rows[@]}"
+    return "$rc"
+}
+
 run_demo() {
     local prefix=$BUILD/demo now user admin
     mkdir -p "$prefix/modules" "$prefix/logs" "$prefix/temp"
@@ -347,7 +468,7 @@ run_demo() {
     admin=$(mint_token "$MASTRA_JWT_SECRET" \
         "{\"sub\":\"admin-1\",\"role\":\"admin\",\"iat\":$now,\"exp\":$((now + 3600))}")
 
-    /usr/sbin/nginx -t -q -p "$prefix/" -c "$ROOT/conf-examples/quickstart.conf"
+    "$NGINX" -t -q -p "$prefix/" -c "$ROOT/conf-examples/quickstart.conf"
 
     cat <<EOT
 
@@ -367,7 +488,7 @@ Try, from another terminal:
 Ctrl-C stops nginx.
 
 EOT
-    exec /usr/sbin/nginx -p "$prefix/" -c "$ROOT/conf-examples/quickstart.conf" -g 'daemon off;'
+    exec "$NGINX" -p "$prefix/" -c "$ROOT/conf-examples/quickstart.conf" -g 'daemon off;'
 }
 
 # The Debian package, with Debian's own tooling (debian/: debhelper compat
@@ -397,6 +518,7 @@ build_deb() {
     echo "$deb"
 }
 
+[ -z "${NGINX_SRC:-}" ] || [ "${1:-}" = compat ] || use_nginx "$NGINX_SRC"
 case "${1:-}" in
     "") build ;;
     demo) build >/dev/null; run_demo ;;
@@ -405,8 +527,9 @@ case "${1:-}" in
     asan) install_dependencies; run_asan ;;
     valgrind) build >/dev/null; shift; run_valgrind "$@" ;;
     deb) build_deb ;;
+    compat) shift; run_compat "$@" ;;
     bench) build >/dev/null; install_dependencies wrk valgrind; install_fixtures; build_per_worker_variant
         "$ROOT/t/bench/instructions" "$MODULE"
-        exec "$ROOT/t/bench/run" "$MODULE" "${2:-10}" "$BUILD/per-worker/ngx_http_mastra_auth_module.so" ;;
-    *) echo "usage: $0 [demo|test|fuzz [SECONDS]|asan|valgrind [TEST...]|bench [SECONDS]|deb]" >&2; exit 2 ;;
+        exec "$ROOT/t/bench/run" "$MODULE" "${2:-10}" "$OUT/per-worker/ngx_http_mastra_auth_module.so" ;;
+    *) echo "usage: $0 [demo|test|fuzz [SECONDS]|asan|valgrind [TEST...]|bench [SECONDS]|deb|compat [TARBALL...]]" >&2; exit 2 ;;
 esac

@@ -178,6 +178,15 @@ ngx_http_mastra_auth_add_header(ngx_http_request_t *r, ngx_str_t *name,
     (*h)->key = *name;
     (*h)->value = *value;
 
+#if (nginx_version >= 1023000)
+    /*
+     * Since 1.23.0 a header nginx knows may be a list of lines; as nginx's
+     * own modules do, ours is the only line.  "satisfy any" walks this list
+     * to drop WWW-Authenticate when another module grants access.
+     */
+    (*h)->next = NULL;
+#endif
+
     return NGX_OK;
 }
 

@@ -1,4 +1,4 @@
-// Project Wycheproof's JOSE vectors (shared/vectors/wycheproof, Apache-2.0
+// Project Wycheproof's JOSE vectors (t/vectors/wycheproof, Apache-2.0
 // data): json_web_signature_test.json (compact JWS with their keys) and
 // json_web_key_test.json (JWK Sets), through our parsers and verifier.
 //
@@ -10,7 +10,7 @@
 // (with a stand-in "{}" payload part), the real payload part through the
 // strict base64url decoder, and the signing input is the bytes as received.
 //
-// Quirks (shared/vectors/wycheproof/README.md), not "fixed" in the verifier:
+// Quirks (t/vectors/wycheproof/README.md), not "fixed" in the verifier:
 //  - tcId 372/373 are marked valid although a '?' was inserted into the
 //    header/payload: a strict verifier rejects them, and so must we.
 //  - tcId 346/347/349/350/351 (RFC 7520 figures) carry JWKs whose alg

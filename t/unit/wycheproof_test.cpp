@@ -1,4 +1,4 @@
-// Project Wycheproof vectors (shared/vectors/wycheproof, Apache-2.0 data) run
+// Project Wycheproof vectors (t/vectors/wycheproof, Apache-2.0 data) run
 // through our own JWK parser and signature verification: every "invalid"
 // vector refused, every "valid" one accepted.  "acceptable" vectors (legacy
 // encodings) may go either way and are counted apart.

@@ -30,7 +30,8 @@ package Mastra::Nginx;
 #
 # Environment:
 #   MASTRA_AUTH_MODULE     the module to load (default build/ngx_http_mastra_auth_module.so)
-#   TEST_NGINX_BINARY      nginx (default /usr/sbin/nginx)
+#   TEST_NGINX_BINARY      nginx (default /usr/sbin/nginx); Mastra::Nginx::version()
+#                          is its version as a number (1.25.1: 1025001)
 #   TEST_NGINX_LEAVE=1     keep the prefix directories and print their paths
 #   MASTRA_AUTH_NGINX_ENV  "NAME=VALUE NAME=VALUE": added to nginx's environment
 #                          only (./build.sh asan: LD_PRELOAD of the sanitizer
@@ -78,6 +79,17 @@ sub nginx_command {
 # nginx may answer and close while a large request is still being sent
 $SIG{PIPE} = 'IGNORE';
 
+# The nginx's version as C code reads nginx_version: 1.25.1 is 1025001.
+# Where nginx itself changed, a test says what each version does.
+my $VERSION;
+
+sub version {
+    return $VERSION if defined $VERSION;
+    my $v = `$NGINX -v 2>&1`;
+    croak "nginx -v: no version in: $v" unless $v =~ m{nginx/(\d+)\.(\d+)\.(\d+)};
+    return $VERSION = $1 * 1000000 + $2 * 1000 + $3;
+}
+
 sub module_path {
     return $ENV{MASTRA_AUTH_MODULE}
         || "$ROOT/build/ngx_http_mastra_auth_module.so";
@@ -98,6 +110,12 @@ sub new {
 
     # Workers run as "nobody" when the master runs as root: let them in.
     chmod 0755, $dir;
+
+    # The prefix as nginx lays it out: an nginx built with the default
+    # paths (not Debian's: --error-log-path=stderr, logs in /var/log/nginx)
+    # opens logs/error.log before it reads the configuration, and
+    # logs/access.log where the configuration names no access_log.
+    mkdir "$dir/logs" or croak "mkdir $dir/logs: $!";
 
     my $self = bless {
         dir     => $dir,
