@@ -127,12 +127,12 @@ is($rc, 0, 'nginx -s reopen without the secrets: exit 0') or diag($err);
 $t->env(map { $_ => undef } keys %ENVS);
 ($rc, $err) = $t->test_config($CONF);
 isnt($rc, 0, 'nginx -t without the secrets fails');
-like($err, qr/\[emerg\] \S+ "mastra_auth_secret": environment variable "SIGNALS_TEST_SECRET" is not set/,
+like($err, qr/\[emerg\] (?:\d+#\d+: )?"mastra_auth_secret": environment variable "SIGNALS_TEST_SECRET" is not set/,
     'nginx -t names mastra_auth_secret and the variable');
 
 $t->env(SIGNALS_TEST_SECRET => $S);
 ($rc, $err) = $t->test_config($CONF);
-like($err, qr/\[emerg\] \S+ "mastra_auth_forward_jwt": environment variable "SIGNALS_TEST_FORWARD" is not set/,
+like($err, qr/\[emerg\] (?:\d+#\d+: )?"mastra_auth_forward_jwt": environment variable "SIGNALS_TEST_FORWARD" is not set/,
     'an unset variable in mastra_auth_forward_jwt names mastra_auth_forward_jwt');
 
 $t->env(%ENVS);
