@@ -1,6 +1,6 @@
 
 /*
- * nginx-mastra-auth: the verified-token cache (SPEC section 7,
+ * nginx-mastra-auth: the verified-token cache (docs/performance.md,
  * mastra_auth_verify_cache).
  *
  * A token that verified is remembered in the shared zone under a SHA-256 of
@@ -20,11 +20,11 @@
  * entry), and a rotation is seen by every worker through the same epoch.
  * The price is the zone's lock, taken once per lookup and per store; with
  * 1 and 2 workers, t/bench/run finds the per-worker variant neither faster
- * nor slower beyond the machine's noise (README "Benchmarks").
+ * nor slower beyond the machine's noise (docs/performance.md).
  *
  * Built with -DNGX_HTTP_MASTRA_AUTH_CACHE_PER_WORKER, the same cache lives
  * in each worker's own memory instead (same size, no shared lock): the
- * variant t/bench/run measures against, for README's "Benchmarks".
+ * variant t/bench/run measures against, for docs/performance.md.
  */
 
 

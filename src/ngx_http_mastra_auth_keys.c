@@ -1,6 +1,6 @@
 
 /*
- * nginx-mastra-auth: remote key sets in shared memory (SPEC section 2).
+ * nginx-mastra-auth: remote key sets in shared memory (docs/providers.md).
  *
  * Per key set, the zone holds the raw JWKS bytes of the last good fetch with
  * a generation counter, the refresh and retry times, and a flag saying that

@@ -85,7 +85,7 @@ static void ngx_http_mastra_auth_cleanup_condition(void *data);
 static void ngx_http_mastra_auth_cleanup_pattern(void *data);
 
 
-/* SPEC section 2; "better-auth" comes with its own work */
+/* docs/providers.md; "better-auth" comes with its own work */
 static ngx_conf_enum_t  ngx_http_mastra_auth_providers[] = {
     { ngx_string("off"), NGX_HTTP_MASTRA_AUTH_PROVIDER_OFF },
     { ngx_string("jwt"), NGX_HTTP_MASTRA_AUTH_PROVIDER_JWT },

@@ -54,7 +54,7 @@
 #define NGX_HTTP_MASTRA_AUTH_VERIFY_CACHE    (1024 * 1024)
 
 
-/* $mastra_auth_status values, in the order of SPEC section 5 */
+/* $mastra_auth_status values, in the order of docs/variables.md */
 typedef enum {
     ngx_http_mastra_auth_off = 0,
     ngx_http_mastra_auth_public,

@@ -1,6 +1,6 @@
 
 /*
- * nginx-mastra-auth: providers and their presets (SPEC section 2).
+ * nginx-mastra-auth: providers and their presets (docs/providers.md).
  *
  * At merge time each location gets what its provider needs: a verifier for
  * the shared secret of "jwt", or, for the key-set providers, the static key
@@ -185,7 +185,7 @@ ngx_http_mastra_auth_jwt_setup(ngx_conf_t *cf,
 
 /*
  * The secret from the first of two environment variables that is set
- * (jwt: MASTRA_JWT_SECRET, the SPEC's name, then JWT_AUTH_SECRET,
+ * (jwt: MASTRA_JWT_SECRET, the module's own name, then JWT_AUTH_SECRET,
  * MastraJwtAuth's own; better-auth: BETTER_AUTH_SECRET, then AUTH_SECRET,
  * Better Auth's order).  The master reads its environment while loading
  * the configuration, so the secret needs no "env" directive.

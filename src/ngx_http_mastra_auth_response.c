@@ -1,6 +1,6 @@
 
 /*
- * nginx-mastra-auth: refusals (SPEC section 5).
+ * nginx-mastra-auth: refusals (docs/answers.md).
  *
  * A refusal carries Mastra's JSON body and an RFC 6750 challenge.  When the
  * user configured an error_page for the code, or "satisfy any" lets another

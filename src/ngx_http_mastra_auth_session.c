@@ -1,6 +1,6 @@
 
 /*
- * nginx-mastra-auth: Better Auth sessions (SPEC section 6).
+ * nginx-mastra-auth: Better Auth sessions (docs/better-auth.md).
  *
  * The cookie cache (session_data, or its chunks session_data.0, .1, ...)
  * answers first when the browser sent one, TOKEN.SIG holds with the secret

@@ -1,6 +1,6 @@
 
 /*
- * nginx-mastra-auth: finding the token (SPEC section 3).
+ * nginx-mastra-auth: finding the token (mastra_auth_token_source).
  *
  * Sources are tried in the configured order and the first one that holds a
  * token wins: a bad header token is not "repaired" by a good ?apiKey=.  A

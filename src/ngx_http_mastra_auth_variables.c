@@ -1,6 +1,6 @@
 
 /*
- * nginx-mastra-auth: the $mastra_auth_* variables (SPEC section 5).
+ * nginx-mastra-auth: the $mastra_auth_* variables (docs/variables.md).
  *
  * All are read from the request context the handler filled; none is
  * cacheable, since $mastra_auth_param_* changes while rules are tried.

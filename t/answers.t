@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: the answers (SPEC section 5): status, JSON body,
+# nginx-mastra-auth: the answers (docs/answers.md): status, JSON body,
 # WWW-Authenticate (RFC 6750 section 3), realm, HEAD, error_page, satisfy,
 # and the one info line per refusal that never holds the token.
 
@@ -246,7 +246,7 @@ is(req(HEAD => '/api/x', $admin)->status, 200, 'HEAD admin passes');
     is($r->status, 200, 'satisfy all, allow: token passes');
 }
 
-# the rewrite phase runs before the check (documented in README)
+# the rewrite phase runs before the check (documented in docs/installing.md)
 is(req(GET => '/ret/x')->status, 200, 'return runs before the access phase');
 
 # one info line per refusal: reason, kid, iss, alg; never the token

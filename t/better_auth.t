@@ -3,12 +3,13 @@
 # nginx-mastra-auth: mastra_auth_provider better-auth against a real Better
 # Auth server (t/fixtures/better-auth: better-auth 1.7.x, memory adapter,
 # bearer and jwt plugins, the "compact" cookie cache; Mastra::BetterAuth).
-# SPEC section 6 and catalogue rows CK1-CK8: the session cookie and the
-# bearer plugin's token, a forged signature refused with no call, get-session
-# asked once and its answer cached (also negative), a sign-out seen within
-# mastra_auth_session_cache, the cookie cache answering alone (even with
-# Better Auth stopped; a forged one refused with no call), the jwt plugin's EdDSA tokens, the emailVerified
-# claim, and 503 when Better Auth cannot answer.
+# docs/better-auth.md, and t/catalogue.t's rows CK1-CK8: the session cookie and
+# the bearer plugin's token, a forged signature refused with no call,
+# get-session asked once and its answer cached (also negative), a sign-out seen
+# within mastra_auth_session_cache, the cookie cache answering alone (even with
+# Better Auth stopped; a forged one refused with no call), the jwt plugin's
+# EdDSA tokens, the emailVerified claim, and 503 when Better Auth cannot
+# answer.
 #
 # Needs `npm ci` in t/fixtures/better-auth (./build.sh test does it); skips
 # without it.
@@ -239,7 +240,7 @@ is($alice->{data_name}, 'better-auth.session_data', 'cookie cache cookie name');
 }
 
 ###############################################################################
-# cookie and bearer sessions (SPEC 6)
+# cookie and bearer sessions (docs/better-auth.md)
 
 my $n = calls {
     my $r = cookie_req('/api/x', session_cookie($alice));
@@ -354,7 +355,7 @@ is(bearer_req('/api/x', pct($bob->{token}))->outcome(2), '200 ok',
 
 # a bearer session token without its signature: Better Auth's bearer plugin
 # signs it itself (requireSignature defaults to false); the module wants
-# TOKEN.SIG (SPEC 6) and refuses it without asking
+# TOKEN.SIG (docs/better-auth.md) and refuses it without asking
 is(calls { is(bearer_req('/api/x', $alice->{raw})->outcome(1), '401',
     'bearer TOKEN without SIG: 401') }, 0, 'bearer TOKEN without SIG: no call');
 
@@ -437,7 +438,7 @@ like($alice->{cookie}, qr/%3D$/, 'CK3: the cookie as Better Auth sets it ends in
 }
 
 ###############################################################################
-# the cookie cache: session_data answers alone (SPEC 6, CK7)
+# the cookie cache: session_data answers alone (t/catalogue.t's CK7)
 
 {
     my $s = fresh('cached');

@@ -1,20 +1,30 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: the bad-input catalogue in one table (issue 7; SPEC
-# section 5; shared/reference/security-catalogue.md section 5, whose row ids
-# the case names carry).  Many of these inputs are also tested, piecemeal and
-# with variants, in tokens.t, jwks.t, presets.t, token_source.t, routes.t and
-# better_auth.t; here each is one named row:
+# nginx-mastra-auth: the bad-input catalogue in one table (docs/security.md).
+# The catalogue is this file: each row carries a group, an id and a name that
+# says what the case is.  The ids group related cases and are what other
+# tests cite ("t/catalogue.t's rows J1-J5"):
+#
+#   T  token form (parts, base64url, size, JSON)    H  JOSE header members
+#   S  signatures                                   C  claims and times
+#   K  keys and algorithm pinning                   J  key sets and key servers
+#   X  where the token comes from                   P  paths and route lists
+#   CK Better Auth cookies and session tokens
+#
+# Many of these inputs are also tested, piecemeal and with variants, in
+# tokens.t, jwks.t, presets.t, token_source.t, routes.t and better_auth.t;
+# here each is one named row:
 #
 #   [ GROUP, ID, NAME, REQUEST, EXPECT ]
 #
 # EXPECT is "STATUS AUTH_STATUS REASON" as %%AUTH_PROXY%% reports them
 # ($status, $mastra_auth_status, $mastra_auth_error; "-" for none, as when
 # nginx itself answers before the module runs).  The expected outcomes come
-# from SPEC section 5 (status, body) and from the reason codes' meanings
-# (README "Tokens", "Providers", "Paths"); where we knowingly differ from
-# the catalogue or SPEC the row says "deviation:" and names the README
-# section that documents it.
+# from docs/answers.md (status, body) and from the reason codes' meanings
+# (docs/security.md "Tokens: what is refused", docs/providers.md,
+# docs/routes-and-rules.md "Paths"); where the outcome is not the module's
+# own refusal, or differs from what a stricter reading would expect, the row
+# says "deviation:" and names the page that documents it.
 #
 # Every row also asserts: no [alert], [crit] or [emerg] line was written
 # while it ran; each token (and every secret nginx holds) is absent from
@@ -518,7 +528,7 @@ sub row {
         bearer(jwt => '/hs/', sign($S, "$h." . b64u('{"sub":"a","x":'
             . ('[' x 100_000) . (']' x 100_000) . '}'))), $MALFORMED);
 
-    # README "Tokens": at most 32 levels of nesting, the payload object being one
+    # docs/security.md: at most 32 levels of nesting, the payload object being one
     my $nest = sub {
         my ($levels) = @_;
         my $c = json(claims());
@@ -924,8 +934,8 @@ sub row {
     row($g, 'X4', 'two Authorization headers: nginx answers 400',
         hdr(jwt => '/hs/', [ Authorization => "Bearer $dup",
             Authorization => "Bearer $dup" ], [$dup]), $CORE400,
-        deviation => 'SPEC 3 says 401; nginx refuses the request first, and at info '
-            . 'logs both values itself (README "Tokens", "Answers")',
+        deviation => 'the module would answer 401; nginx refuses the request first, and '
+            . 'at info logs both values itself (docs/security.md, docs/answers.md)',
         core_logs => qr/\[info\] .*client sent duplicate header line: "Authorization: /);
     row($g, 'X2', 'scheme in lower case, two spaces',
         hdr(jwt => '/hs/', [ Authorization => "bearer  $GOOD" ], [$GOOD]), $OK);
@@ -1013,7 +1023,7 @@ sub row {
     row($g, 'CK6', 'one Cookie header over 8 KB, the session first: nginx answers 400 (494)',
         hdr(small => '/', [ Cookie => "session=$first; $filler" ], [$first]), $CORE400,
         deviation => 'nginx refuses the header line before the module runs, and at info '
-            . 'quotes its first 2 KB (README "Answers")',
+            . 'quotes its first 2 KB (docs/answers.md)',
         core_logs => qr/\[info\] .*client sent too long header line: "Cookie: session=/);
 }
 
@@ -1027,9 +1037,11 @@ sub row {
     row($g, 'P1', '/api/health (public)', $p->('/api/health'), $PUBLIC);
     row($g, 'P1', '/API/HEALTH: matching ignores case',
         $p->('/API/HEALTH'), $PUBLIC,
-        deviation => 'catalogue P1 says 401m; SPEC 4 (which wins) matches case-insensitively');
+        deviation => 'an exact matcher would answer 401 (missing); Mastra\'s matches '
+            . 'case-insensitively (docs/routes-and-rules.md)');
     row($g, 'P1', '/api/health/: one trailing slash ignored', $p->('/api/health/'), $PUBLIC,
-        deviation => 'catalogue P1 says 401m; SPEC 4 ignores one trailing slash');
+        deviation => 'an exact matcher would answer 401 (missing); Mastra\'s ignores '
+            . 'one trailing slash (docs/routes-and-rules.md)');
     row($g, 'P1', '/api/health;x: ";" is part of the segment', $p->('/api/health;x'),
         $MISSING);
     row($g, 'P2', '/api/x/../health: dot segments resolved', $p->('/api/x/../health'),
@@ -1054,15 +1066,15 @@ sub row {
     row($g, 'P8', '/api/agents?x=/api/health: the query takes no part',
         $p->('/api/agents?x=/api/health'), $MISSING);
     row($g, 'P9', '/api/health%00: nginx answers 400', $p->('/api/health%00'), $CORE400,
-        deviation => 'nginx refuses %00 itself (README "Paths")');
+        deviation => 'nginx refuses %00 itself (docs/routes-and-rules.md "Paths")');
     row($g, 'P9', '/api/public/x%00y with a valid token: nginx answers 400',
         bearer(paths => '/api/public/x%00y', $GOOD), $CORE400,
-        deviation => 'nginx refuses %00 itself (README "Paths")');
+        deviation => 'nginx refuses %00 itself (docs/routes-and-rules.md "Paths")');
     my $q = mint($S, claims(sub => 'p9'));
     row($g, 'P9', '/api/health%00?apiKey=TOKEN: nginx answers 400',
         { srv => 'paths', uri => "/api/health%00?apiKey=$q", tokens => [$q] }, $CORE400,
         deviation => 'nginx refuses %00 itself, and at info logs the request line with '
-            . 'its query (README "Paths", "Answers")',
+            . 'its query (docs/routes-and-rules.md, docs/answers.md)',
         core_logs => qr/\[info\] .*client sent invalid request while reading client request line.* request: "GET \/api\/health%00\?apiKey=/);
 }
 

@@ -1,10 +1,10 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: every conf-examples/*.conf passes nginx -t (DESIGN:
-# "every one passes nginx -t in a test").  Each runs in a prefix of its own
-# with modules/, logs/ and temp/, MASTRA_JWT_SECRET set, and the module's
-# load_module line pointed at the module under test (added when missing).
-# An empty conf-examples/ is a failure, not a skip.
+# nginx-mastra-auth: every conf-examples/*.conf passes nginx -t (the manual
+# promises it: docs/providers.md "Complete examples").  Each runs in a prefix of
+# its own with modules/, logs/ and temp/, MASTRA_JWT_SECRET set, and the
+# module's load_module line pointed at the module under test (added when
+# missing). An empty conf-examples/ is a failure, not a skip.
 
 use strict;
 use warnings;

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: configuration errors (SPEC section 1): every bad value
+# nginx-mastra-auth: configuration errors (docs/directives.md): every bad value
 # fails nginx -t with an [emerg] that names the directive, the value, and the
 # file:line of the directive (marked #HERE below).  Secrets and providers:
 # provider_secret.t.

@@ -3,9 +3,9 @@
 # nginx-mastra-auth: mastra_auth_provider jwks against a key server of our
 # own (HTTPS with a CA made at test time, and plain HTTP): every algorithm,
 # each key pinned to its type, curve and own "alg" (RFC 8725 3.1), issuer and
-# audience, the RSA-public-key-as-HMAC-secret forgery (catalogue K1-K4),
+# audience, the RSA-public-key-as-HMAC-secret forgery (t/catalogue.t's K1-K4),
 # what a remote set may not publish (K6), key rotation without a reload
-# (J6, J8) and a kid shared by two key sets (J9).  SPEC section 2.
+# (J6, J8) and a kid shared by two key sets (J9).  See docs/providers.md.
 
 use strict;
 use warnings;

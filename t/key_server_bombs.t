@@ -1,13 +1,13 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: key-server faults once keys are held (issue 7; SPEC
-# section 2; catalogue rows J2-J4), among them gzip bombs: a body of a few
-# KB with Content-Encoding: gzip (or "gzip, gzip") that inflates to 256 MB or
-# 2 GB.  The module never asks for a content coding and never inflates one,
-# so such a body is just bytes that are not a JWK Set.
+# nginx-mastra-auth: key-server faults once keys are held
+# (docs/providers.md; t/catalogue.t's rows J2-J4), among them gzip bombs: a
+# body of a few KB with Content-Encoding: gzip (or "gzip, gzip") that inflates
+# to 256 MB or 2 GB.  The module never asks for a content coding and never
+# inflates one, so such a body is just bytes that are not a JWK Set.
 #
 # t/key_server_faults.t covers each fault before and after keys were had;
-# here every fault of the issue's list gets the same four checks at once:
+# here every fault below gets the same four checks at once:
 #   - the worker keeps serving other requests while the refresh fails;
 #   - the last good keys are kept (a good token passes);
 #   - nothing forged passes: whatever the faulty answer would carry is the

@@ -1,13 +1,14 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: remote key sets when the key server misbehaves (SPEC
-# section 2, catalogue rows J1-J5, J7): with no keys yet a request gets 503
-# {"error":"Authentication unavailable"} with Retry-After; once keys were
-# had, the last good ones keep serving (stale-if-error); failures back off
-# 1, 2, 4 ... s; only HTTP 200 counts, redirects are not followed, bodies
-# over 1 MB are refused, TLS is verified; Cache-Control max-age wins over
-# mastra_auth_jwks_refresh, clamped to 60 s at least; one fetch per key set
-# for all workers; a fetch never stalls requests that need none.
+# nginx-mastra-auth: remote key sets when the key server misbehaves
+# (docs/providers.md, t/catalogue.t's rows J1-J5, J7): with no keys yet a
+# request gets 503 {"error":"Authentication unavailable"} with Retry-After;
+# once keys were had, the last good ones keep serving (stale-if-error);
+# failures back off 1, 2, 4 ... s; only HTTP 200 counts, redirects are not
+# followed, bodies over 1 MB are refused, TLS is verified; Cache-Control
+# max-age wins over mastra_auth_jwks_refresh, clamped to 60 s at least; one
+# fetch per key set for all workers; a fetch never stalls requests that need
+# none.
 
 use strict;
 use warnings;

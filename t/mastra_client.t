@@ -1,10 +1,11 @@
 #!/usr/bin/perl
 
 # nginx-mastra-auth: the official client (@mastra/client-js) through nginx
-# (issue 5).  nginx (provider jwt) guards a real Mastra server whose own auth
-# is off; the client lists agents and reads one agent with a Bearer header
-# (200), and without one or with a bad one it throws MastraClientError with
-# our status and JSON body.  A per-agent rule shows a 403 the same way.
+# (docs/migrating-from-mastra.md).  nginx (provider jwt) guards a real Mastra
+# server whose own auth is off; the client lists agents and reads one agent
+# with a Bearer header (200), and without one or with a bad one it throws
+# MastraClientError with our status and JSON body.  A per-agent rule shows a 403
+# the same way.
 
 use strict;
 use warnings;

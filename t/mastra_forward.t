@@ -1,6 +1,7 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: identity to the upstream (SPEC section 8, issue 5).
+# nginx-mastra-auth: identity to the upstream (mastra_auth_forward_jwt,
+# docs/migrating-from-mastra.md).
 # nginx checks an Auth0-style RS256 token (mastra_auth_provider jwks with a
 # key file made here, issuer and audience), mints a short HS256 token with
 # mastra_auth_forward_jwt and forwards it as the Authorization of the

@@ -1,6 +1,7 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: parity with a real Mastra server (issue 5).
+# nginx-mastra-auth: parity with a real Mastra server
+# (docs/migrating-from-mastra.md).
 #
 # One table of requests, sent twice:
 #   (a) straight at Mastra with its own auth on: a plain auth object
@@ -13,7 +14,7 @@
 #       the same Mastra with its auth off.
 # Each case must end in the same status class (2xx, or the exact 4xx/5xx
 # code), or be a listed expected difference with its reason.  A difference
-# the README does not document is listed too, with "undocumented" in its
+# the manual does not document is listed too, with "undocumented" in its
 # reason; a module bug is a TODO test (reported, never hidden).
 #
 # The table is printed with note() (prove -v).
@@ -242,36 +243,36 @@ sub build_request {
 }
 
 ###############################################################################
-# The expected differences, each with its reason.  "README" ones are listed
-# in README's "Differences from Mastra" (or its "Paths" section); the others
+# The expected differences, each with its reason.  "documented" ones are
+# in docs/migrating-from-mastra.md (or docs/routes-and-rules.md); the others
 # are not documented there yet.
 
 my %DIFF = (
-    unknown => 'README: Mastra answers 404 for a route it does not have, before '
+    unknown => 'documented: Mastra answers 404 for a route it does not have, before '
         . 'auth; nginx cannot know its routes and answers 401',
-    bearer => 'README: Mastra strips a case-sensitive "Bearer " only; we accept '
+    bearer => 'documented: Mastra strips a case-sensitive "Bearer " only; we accept '
         . 'any case and several spaces (RFC 6750)',
-    bare => 'README: Mastra takes any Authorization value (less a first '
+    bare => 'documented: Mastra takes any Authorization value (less a first '
         . '"Bearer ") as the token, so a bare token passes and a Basic or empty '
         . '"Bearer " header hides ?apiKey=; we read only a Bearer credential '
         . 'there, else the next source',
-    iat => 'README (strict tokens): jsonwebtoken accepts an iat in the future; '
+    iat => 'documented (strict tokens): jsonwebtoken accepts an iat in the future; '
         . 'we refuse it',
-    dupkey => 'README: ?apiKey= given twice is refused; Hono takes the first',
-    slash => 'README: %2F in the path is refused with 400',
-    backslash => 'README: a backslash (%5C) in the path is refused with 400',
-    literal => 'README: Mastra compiles pattern literals unescaped ("." matches '
+    dupkey => 'documented: ?apiKey= given twice is refused; Hono takes the first',
+    slash => 'documented: %2F in the path is refused with 400',
+    backslash => 'documented: a backslash (%5C) in the path is refused with 400',
+    literal => 'documented: Mastra compiles pattern literals unescaped ("." matches '
         . 'any character); we match literally',
-    dotslash => 'README: a raw path with both "//" and a dot segment is refused '
+    dotslash => 'documented: a raw path with both "//" and a dot segment is refused '
         . 'with 400 (nginx merges "//" before resolving "..", Node does not, so '
         . 'the upstream would route another path than the one checked)',
-    nul => 'README: nginx answers 400 for %00; '
+    nul => 'documented: nginx answers 400 for %00; '
         . 'Mastra routes it',
-    builtin => 'README: Mastra skips "public" for routes created with '
+    builtin => 'documented: Mastra skips "public" for routes created with '
         . 'requiresAuth: true (every built-in /api route since 1.50, and custom '
         . 'routes that set it), so a public entry does not open them; nginx '
         . 'opens them',
-    merge => 'README: nginx merges "//" before matching (/c//pub is the '
+    merge => 'documented: nginx merges "//" before matching (/c//pub is the '
         . 'public /c/pub), while Mastra (Hono) keeps the empty segment, so '
         . '/c//pub is not public there',
 );
@@ -470,7 +471,7 @@ for my $c (@CASES) {
 
 note("cases: $n; same: " . ($count{same} || 0) . '; expected differences: '
     . ($count{diff} || 0) . '; module bugs (TODO): ' . ($count{bug} || 0));
-note("not in README's \"Differences from Mastra\": $_") for @undocumented;
+note("not in docs/migrating-from-mastra.md: $_") for @undocumented;
 
 ok($n >= 60, "the table has $n cases");
 
@@ -484,7 +485,7 @@ is($echo->{user}{sub}, 'user-1', 'Mastra (auth on) puts the token\'s claims '
     . 'in the request context');
 
 # Mastra 1.x answers a missing token with its invalid-token body; we answer
-# "Authentication required" (README): the status is the same.
+# "Authentication required" (docs/answers.md): the status is the same.
 $r = $t->request(method => 'GET', uri => '/api/agents', port => 5);
 is($r->body, '{"error":"Invalid or expired token"}', 'Mastra: missing token body');
 $r = $t->request(method => 'GET', uri => '/api/agents', port => 1);

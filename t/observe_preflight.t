@@ -1,8 +1,8 @@
 #!/usr/bin/perl
 
 # nginx-mastra-auth: mastra_auth_mode observe, CORS preflight
-# (mastra_auth_preflight) and mastra_auth_dev_playground (SPEC sections 4, 5;
-# security catalogue row P10).
+# (mastra_auth_preflight) and mastra_auth_dev_playground (docs/directives.md,
+# docs/answers.md; t/catalogue.t's row P10).
 
 use strict;
 use warnings;

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: the key-set presets (SPEC section 2) against key servers
+# nginx-mastra-auth: the key-set presets (docs/providers.md) against key servers
 # of our own over HTTPS (a CA made at test time):
 #   auth0    https://DOMAIN/.well-known/jwks.json, iss https://DOMAIN/, aud
 #            from mastra_auth_audience or AUTH0_AUDIENCE, domain also from

@@ -1,9 +1,10 @@
 #!/usr/bin/perl
 
 # nginx-mastra-auth: mastra_auth_provider and where the HMAC secret comes
-# from (SPEC section 2): a literal, env:NAME, file:PATH (one trailing newline
-# stripped), else MASTRA_JWT_SECRET, else JWT_AUTH_SECRET; the length floor
-# follows the strongest allowed algorithm (RFC 7518 section 3.2).
+# from (docs/directives.md#mastra_auth_secret): a literal, env:NAME, file:PATH
+# (one trailing newline stripped), else MASTRA_JWT_SECRET, else
+# JWT_AUTH_SECRET; the length floor follows the strongest allowed algorithm
+# (RFC 7518 section 3.2).
 
 use strict;
 use warnings;

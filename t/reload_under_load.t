@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: reloads and a binary upgrade under load (issue 7).  Two
+# nginx-mastra-auth: reloads and a binary upgrade under load.  Two
 # workers verify tokens against a remote key set (our HTTPS key server,
 # refreshed every second) while wrk sends valid and invalid tokens, nginx is
 # reloaded 5 times, the key set rotates (k1, then k1+k2, then k2 alone) and
@@ -159,10 +159,10 @@ sub fetched {
 }
 
 ###############################################################################
-# part 1: a key set fetch in flight when a reload starts is not lost.  The set grows
-# k2 while a (slow) refresh runs in the background; the reload comes before
-# it completes.  The exiting worker must store what it brought: right after
-# the reload a k2 token verifies.  (Were it lost, the slot would say
+# part 1: a key set fetch in flight when a reload starts is not lost.  The set
+# grows k2 while a (slow) refresh runs in the background; the reload comes
+# before it completes.  The exiting worker must store what it brought: right
+# after the reload a k2 token verifies.  (Were it lost, the slot would say
 # "fetching" until the fetch counts as lost, 2 x timeout + 10 s: no refresh
 # meanwhile, and a request with an unknown kid waits, then gets 401.)
 

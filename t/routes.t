@@ -1,8 +1,9 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: route lists (SPEC section 4; security catalogue rows
-# P1-P4, P8, P9): Mastra's matcher on nginx's normalized $uri, public wins,
-# neither list -> mastra_auth_default, backslash and %2F -> 400.
+# nginx-mastra-auth: route lists (docs/routes-and-rules.md;
+# t/catalogue.t's rows P1-P4, P8, P9): Mastra's matcher on nginx's normalized
+# $uri, public wins, neither list -> mastra_auth_default, backslash and %2F ->
+# 400.
 
 use strict;
 use warnings;

@@ -1,8 +1,9 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: authorization after authentication (SPEC sections 2 and
-# 4): mastra_auth_claim checks (Mastra's authorizeUser) and mastra_auth_rule
-# (Mastra's rules, an allow-list); security catalogue rows C8, P5-P7.
+# nginx-mastra-auth: authorization after authentication
+# (docs/routes-and-rules.md): mastra_auth_claim checks (Mastra's authorizeUser)
+# and mastra_auth_rule (Mastra's rules, an allow-list); t/catalogue.t's rows
+# C8, P5-P7.
 
 use strict;
 use warnings;
@@ -343,7 +344,7 @@ $r = $t->request(uri => '/own/x', port => 2,
     headers => [ Authorization => 'Bearer ' . tok(role => 'user', sub => 'x') ]);
 is($r->outcome, $DENY, 'the location claim decides');
 
-# the example of SPEC section 2 loads as written: "$" ends the regex
+# the example of docs/routes-and-rules.md loads as written: "$" ends the regex
 my $spec_example = <<'EOF';
 %%TEST_GLOBALS%%
 events {
@@ -361,7 +362,7 @@ http {
 EOF
 
 $t->config_ok($spec_example =~ s/%%SECRET%%/$S/r,
-    'SPEC example: mastra_auth_claim email ~ "@example\.com$"');
+    'documented example: mastra_auth_claim email ~ "@example\.com$"');
 
 $t->finish;
 

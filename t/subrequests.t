@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: subrequests are not checked again (SPEC section 1), an
-# internal redirect runs the check of the location it lands in (README).
+# nginx-mastra-auth: subrequests are not checked again (docs/installing.md), an
+# internal redirect runs the check of the location it lands in.
 
 use strict;
 use warnings;

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: where the token comes from (SPEC section 3; security
-# catalogue rows X1-X7): mastra_auth_token_source, default "header
+# nginx-mastra-auth: where the token comes from (mastra_auth_token_source;
+# t/catalogue.t's rows X1-X7): mastra_auth_token_source, default "header
 # query=apiKey", first source holding a token wins, no fallback.
 
 use strict;

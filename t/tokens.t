@@ -1,9 +1,9 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: what a token must be (SPEC sections 2 and 5; security
-# catalogue section 5, rows T, H, S and C).  Every bad token below is signed
-# with the right secret over the bytes actually sent, unless the row is about
-# the signature, so that only the defect under test can refuse it.
+# nginx-mastra-auth: what a token must be (docs/security.md,
+# docs/answers.md; t/catalogue.t's rows T, H, S and C).  Every bad token below
+# is signed with the right secret over the bytes actually sent, unless the row
+# is about the signature, so that only the defect under test can refuse it.
 
 use strict;
 use warnings;

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# nginx-mastra-auth: the $mastra_auth_* variables (SPEC section 5), read by
+# nginx-mastra-auth: the $mastra_auth_* variables (docs/variables.md), read by
 # proxy_set_header (forwarded to an echo backend), map and log_format.
 
 use strict;

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 
 # nginx-mastra-auth: the verified-token cache, mastra_auth_verify_cache
-# (SPEC section 7).  A hit skips only the signature: claims at the current
+# (docs/performance.md).  A hit skips only the signature: claims at the current
 # time, claim conditions with per-request values and route params are
 # evaluated on every request; an entry never outlives the token's exp, never
 # answers for another location's settings, never survives a key rotation

@@ -28,7 +28,8 @@ typedef struct {
 } ma_str_t;
 
 
-/* Outcomes; the reason codes are those of $mastra_auth_error (SPEC 5). */
+/* Outcomes; the reason codes are those of $mastra_auth_error
+ * (docs/answers.md). */
 typedef enum {
     MA_OK = 0,
     MA_TOKEN_MISSING,
@@ -113,9 +114,10 @@ ma_status_t ma_verify(const ma_verifier_t *verifier, ma_str_t token,
     int64_t now, ma_identity_t **identity);
 
 /*
- * The verified-token cache (mastra_auth_verify_cache, SPEC 7).  The key of
- * a token: SHA-256 over a random value of this verifier, then the token, so
- * that a result never answers for another verifier or configuration.
+ * The verified-token cache (mastra_auth_verify_cache,
+ * docs/performance.md).  The key of a token: SHA-256 over a random value of
+ * this verifier, then the token, so that a result never answers for another
+ * verifier or configuration.
  */
 void ma_verifier_cache_key(const ma_verifier_t *verifier, ma_str_t token,
     unsigned char out[32]);
@@ -147,9 +149,9 @@ ma_str_t ma_identity_email(const ma_identity_t *identity);
 ma_str_t ma_identity_payload(const ma_identity_t *identity);
 
 /*
- * A top-level claim as text (SPEC 5): strings as they are, numbers and
- * booleans as JSON text, arrays of strings joined with ",", other values as
- * compact JSON; empty when absent.  The name is matched exactly first, then
+ * A top-level claim as text (docs/variables.md): strings as they are, numbers
+ * and booleans as JSON text, arrays of strings joined with ",", other values
+ * as compact JSON; empty when absent.  The name is matched exactly first, then
  * ignoring ASCII case (nginx lower-cases variable names).
  */
 ma_str_t ma_identity_claim_text(ma_identity_t *identity, ma_str_t name);
@@ -375,7 +377,7 @@ int ma_condition_eval(const ma_condition_t *condition,
     const ma_identity_t *identity, ma_str_t value);
 
 
-/* ---- route patterns (Mastra's matcher, SPEC 4) ---- */
+/* ---- route patterns (Mastra's matcher, docs/routes-and-rules.md) ---- */
 
 typedef struct ma_pattern_s  ma_pattern_t;
 

@@ -1,4 +1,4 @@
-// Better Auth sessions (SPEC section 6): the pieces that need no network.
+// Better Auth sessions (docs/better-auth.md): the pieces that need no network.
 // A session token travels as "TOKEN.SIG", SIG being the standard base64 of
 // HMAC-SHA256(secret, TOKEN); the cookie cache ("session_data") carries the
 // session signed with the same secret; get-session answers with the session

@@ -1,7 +1,7 @@
-// Identity to the upstream (SPEC section 8): a short-lived HS256 token
-// minted per authenticated request, so that a Mastra server behind nginx
-// runs plain MastraJwtAuth with the forwarding secret and still knows the
-// user, whatever the edge provider was.
+// Identity to the upstream (mastra_auth_forward_jwt): a short-lived HS256
+// token minted per authenticated request, so that a Mastra server behind
+// nginx runs plain MastraJwtAuth with the forwarding secret and still knows
+// the user, whatever the edge provider was.
 #ifndef MASTRA_AUTH_FORWARD_H
 #define MASTRA_AUTH_FORWARD_H
 

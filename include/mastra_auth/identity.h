@@ -57,8 +57,9 @@ std::string log_safe(std::string_view value);
 // what proxy_set_header sends upstream.
 std::string header_safe(std::string_view value);
 
-// A claim value as variable text (SPEC 5): strings as they are, numbers and
-// booleans as JSON text, arrays of strings joined with ",", else compact JSON.
+// A claim value as variable text (docs/variables.md): strings as they are,
+// numbers and booleans as JSON text, arrays of strings joined with ",", else
+// compact JSON.
 std::string claim_text(const nlohmann::json &value);
 
 }  // namespace mastra_auth

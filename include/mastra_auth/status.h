@@ -1,4 +1,5 @@
-// Outcomes of the core, one per reason code of $mastra_auth_error (SPEC 5).
+// Outcomes of the core, one per reason code of $mastra_auth_error
+// (docs/answers.md).
 #ifndef MASTRA_AUTH_STATUS_H
 #define MASTRA_AUTH_STATUS_H
 

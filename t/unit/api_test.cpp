@@ -87,7 +87,7 @@ const char *kClaimsJson =
 }  // namespace
 
 TEST(Api, StatusCodesMatchTheSpec) {
-    // SPEC section 5 ($mastra_auth_error), plus the three the core adds.
+    // docs/variables.md ($mastra_auth_error), plus the three the core adds.
     const std::pair<ma_status_t, const char *> codes[] = {
         {MA_OK, "ok"},
         {MA_TOKEN_MISSING, "token_missing"},

@@ -1,6 +1,7 @@
-// The bad-input catalogue (issue 7; shared/reference/security-catalogue.md
-// section 5) through the C seam, as the nginx shim calls it: ma_verify for
-// the jwt provider, ma_keyset_parse_* + ma_jws_verify for key sets, and the
+// The bad-input catalogue (docs/security.md; its rows, with ids and names,
+// are t/catalogue.t's, and each case here is named for what it is) through
+// the C seam, as the nginx shim calls it: ma_verify for the jwt provider,
+// ma_keyset_parse_* + ma_jws_verify for key sets, and the
 // request helpers (ma_path_check, ma_bearer_token, ma_cookie_value,
 // ma_ba_signed_token).  t/catalogue.t sends the same rows through nginx; the
 // exhaustive loops live here, where they are fast:
@@ -11,8 +12,9 @@
 //                                           for each of the 13 algorithms;
 //   Catalogue/Token.*/ID_Name               one token row each;
 //   Catalogue/Path.*, /Bearer.*, /Cookie.*  the request helpers' rows.
-// Expected statuses are the reason codes of SPEC section 5, as README
-// ("Tokens", "Providers", "Paths") assigns them.
+// Expected statuses are the reason codes of docs/variables.md
+// ($mastra_auth_error), as docs/security.md, docs/providers.md and
+// docs/routes-and-rules.md assign them.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -251,7 +253,8 @@ TEST_P(EverySignatureMutation, IsRefused) {
         expect("bit " + std::to_string(bit) + " flipped", replace_signature(token, flipped), MA_BAD_SIGNATURE);
     }
     for (std::size_t n = 0; n < sig.size(); n++, cases++) {
-        // no signature at all is no compact JWS (README "Tokens": three non-empty parts)
+        // no signature at all is no compact JWS (docs/security.md: three
+        // non-empty parts)
         expect("cut to " + std::to_string(n) + " bytes", replace_signature(token, sig.substr(0, n)),
                n == 0 ? MA_TOKEN_MALFORMED : MA_BAD_SIGNATURE);
     }

@@ -1,5 +1,5 @@
 // Claim conditions (mastra_auth_claim, mastra_auth_rule): PATH OP VALUE
-// (SPEC sections 2 and 4; catalogue row C8).
+// (docs/routes-and-rules.md; t/catalogue.t's row C8).
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -128,7 +128,7 @@ TEST(Condition, EqualityOnStrings) {
 }
 
 TEST(Condition, EqualityOnNumbersAndBooleans) {
-    // Numbers and booleans compare as their JSON text (SPEC 5).
+    // Numbers and booleans compare as their JSON text (docs/variables.md).
     EXPECT_TRUE(holds("age", "=", "42"));
     EXPECT_FALSE(holds("age", "=", "42.0"));
     EXPECT_FALSE(holds("age", "=", "\"42\""));

@@ -533,8 +533,8 @@ TEST(KeySetParse, DuplicateKidMatchesNothing) {
     EXPECT_TRUE(known);   // known but ambiguous: no refetch cure, no key
     EXPECT_EQ(r.set.candidates("other", Algorithm::ES256, known).size(), 1u);
     EXPECT_TRUE(known);
-    // A token without a kid does not reach them either (README: the kid is
-    // unusable), and the kid is named once among the skipped.
+    // A token without a kid does not reach them either (docs/providers.md:
+    // the kid is unusable), and the kid is named once among the skipped.
     EXPECT_TRUE(r.set.candidates("", Algorithm::RS256, known).empty());
     EXPECT_EQ(r.set.candidates("", Algorithm::ES256, known).size(), 1u);
     ASSERT_EQ(r.set.skipped().size(), 1u);

@@ -1,5 +1,6 @@
-// Route patterns with Mastra's (regexparam) semantics, SPEC section 4 and the
-// comment at the top of src/core/pattern.cpp (catalogue rows P1, P5-P7).
+// Route patterns with Mastra's (regexparam) semantics,
+// docs/routes-and-rules.md and the comment at the top of src/core/pattern.cpp
+// (catalogue rows P1, P5-P7).
 #include <gtest/gtest.h>
 
 #include <string>

@@ -1,6 +1,6 @@
 // Pure string work on request parts: path safety, bearer scheme, query and
-// cookie lookups, percent-decoding (SPEC sections 3, 4; catalogue X2-X7, CK4-CK6,
-// P3-P9).
+// cookie lookups, percent-decoding (docs/security.md,
+// docs/routes-and-rules.md; t/catalogue.t's X2-X7, CK4-CK6, P3-P9).
 #include <gtest/gtest.h>
 
 #include <string>
