@@ -4,6 +4,8 @@
 # from one origin (a server block of this nginx) whose script fetch()es the
 # API on another origin (another port) and writes what it read into the
 # page; the test reads the page Chromium dumps (docs/answers.md, CORS).
+# The credentialed case uses a session of the real Better Auth fixture
+# (skipped, with the reason, when t/fixtures/better-auth is not installed).
 
 use strict;
 use warnings;
@@ -17,6 +19,7 @@ use Test::More;
 
 use Mastra::Nginx;
 use Mastra::Token qw(:all);
+use Mastra::BetterAuth;
 
 my ($chromium) = grep { -x } map { "$_/chromium" } split /:/, $ENV{PATH};
 plan(skip_all => 'chromium is not installed (Debian package "chromium"; '
@@ -28,6 +31,27 @@ my $t = Mastra::Nginx->new;
 my $dir = $t->testdir;
 
 mkdir "$dir/html";
+
+# Better Auth's session cookie, sent by the browser with credentials
+my $ba = Mastra::BetterAuth->missing ? undef
+    : Mastra::BetterAuth->new(secret => $S);
+my $session = $ba ? $ba->sign_up('browser@example.com', 'password1234', 'Bea')
+    : undef;
+my $ba_locations = !$ba ? '' : <<"EOF";
+        location /ba/ {
+            mastra_auth_provider better-auth;
+            mastra_auth_better_auth_url ${\ $ba->url};
+            proxy_set_header X-User \$mastra_auth_email;
+            proxy_pass http://127.0.0.1:%%PORT_9%%;
+        }
+
+        location = /login {
+            add_header Access-Control-Allow-Origin \$http_origin always;
+            add_header Access-Control-Allow-Credentials true always;
+            add_header Set-Cookie "$session->{cookie_name}=$session->{cookie}; Path=/; HttpOnly; SameSite=Lax";
+            return 204;
+        }
+EOF
 
 # the upstream: answers as Mastra would (its own CORS headers, its own
 # preflights), and logs every method it sees
@@ -66,6 +90,8 @@ http {
             mastra_auth_preflight answer;
             proxy_pass http://127.0.0.1:%%PORT_9%%;
         }
+
+$ba_locations
     }
 
     server {
@@ -98,15 +124,16 @@ my $admin = mint($S, claims());
 
 # a page whose script fetches $url with $init and writes what it read
 sub page {
-    my ($name, $url, $init) = @_;
+    my ($name, $url, $init, $before) = @_;
     my $init_js = JSON::PP->new->canonical->encode($init || {});
+    $before = $before ? "fetch('$before', { credentials: 'include' }).then(() =>" : '(';
 
     $t->write_file("html/$name.html", <<"EOF");
 <!DOCTYPE html>
 <html><body><pre id="out">pending</pre>
 <script>
 const out = document.getElementById('out');
-fetch('$url', $init_js)
+$before fetch('$url', $init_js))
   .then(async (r) => {
     const body = await r.text();
     out.textContent = JSON.stringify({ status: r.status, body: body,
@@ -184,6 +211,25 @@ $r = browse('answer');
 is($r->{status}, 200, 'preflight answer: the fetch with Authorization succeeds')
     or diag(show($r));
 like($r->{body} // '', qr/"agents"/, 'preflight answer: the upstream answered');
+
+SKIP: {
+    skip(Mastra::BetterAuth->missing, 4) unless $ba;
+
+    page('bacookie', "$api/ba/agents", { credentials => 'include' },
+        "$api/login");
+    $r = browse('bacookie');
+    is($r->{status}, 200, 'Better Auth session cookie, credentials include: 200')
+        or diag(show($r));
+    like($r->{body} // '', qr/"user":"browser\@example.com"/,
+        'Better Auth: the upstream answered for the signed-in user');
+
+    page('banocookie', "$api/ba/agents", { credentials => 'include' });
+    $r = browse('banocookie');
+    is($r->{status}, 401, 'Better Auth without the cookie: 401 is readable')
+        or diag(show($r));
+    is($r->{body}, '{"error":"Authentication required"}',
+        'Better Auth without the cookie: the JSON body');
+}
 
 my $log = $t->read_file('upstream.log');
 like($log, qr{^OPTIONS /api/agents$}m,
