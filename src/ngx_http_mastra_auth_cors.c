@@ -373,8 +373,8 @@ send:
 
     rc = ngx_http_send_header(r);
 
-    ngx_http_finalize_request(r, rc == NGX_ERROR || rc > NGX_OK ? rc
-                                                                : NGX_OK);
+    ngx_http_finalize_request(r, rc);
+
     return NGX_DONE;
 
 failed:
