@@ -48,6 +48,7 @@ PACKAGES=(
     perl libcrypt-jwt-perl libcryptx-perl libjson-pp-perl libio-socket-ssl-perl
     curl openssl
     wrk
+    chromium
 )
 # The Mastra test fixture (t/fixtures/mastra) is installed with npm; any npm
 # will do (the fixture brings its own node 22 as an npm package).

@@ -136,6 +136,12 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
                                          ngx_http_mastra_auth_public);
     }
 
+    if (alcf->preflight == NGX_HTTP_MASTRA_AUTH_PREFLIGHT_ANSWER
+        && ngx_http_mastra_auth_is_preflight(r))
+    {
+        return ngx_http_mastra_auth_preflight_answer(r, alcf);
+    }
+
     if (alcf->dev_playground && ngx_http_mastra_auth_is_playground(r)) {
         return ngx_http_mastra_auth_pass(r, alcf, ctx,
                                          ngx_http_mastra_auth_public);

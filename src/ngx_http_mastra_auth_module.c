@@ -110,6 +110,14 @@ static ngx_conf_enum_t  ngx_http_mastra_auth_default_values[] = {
 static ngx_conf_enum_t  ngx_http_mastra_auth_preflight_values[] = {
     { ngx_string("pass"), NGX_HTTP_MASTRA_AUTH_PREFLIGHT_PASS },
     { ngx_string("authenticate"), NGX_HTTP_MASTRA_AUTH_PREFLIGHT_AUTHENTICATE },
+    { ngx_string("answer"), NGX_HTTP_MASTRA_AUTH_PREFLIGHT_ANSWER },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_mastra_auth_cors_values[] = {
+    { ngx_string("mastra"), NGX_HTTP_MASTRA_AUTH_CORS_MASTRA },
+    { ngx_string("off"), NGX_HTTP_MASTRA_AUTH_CORS_OFF },
     { ngx_null_string, 0 }
 };
 
@@ -246,6 +254,20 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_mastra_auth_loc_conf_t, preflight),
       &ngx_http_mastra_auth_preflight_values },
+
+    { ngx_string("mastra_auth_cors"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, cors),
+      &ngx_http_mastra_auth_cors_values },
+
+    { ngx_string("mastra_auth_cors_origin"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_1MORE,
+      ngx_http_mastra_auth_cors_origin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, cors_origins),
+      NULL },
 
     { ngx_string("mastra_auth_realm"),
       NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
@@ -498,6 +520,8 @@ ngx_http_mastra_auth_create_loc_conf(ngx_conf_t *cf)
     conf->default_access = NGX_CONF_UNSET_UINT;
     conf->rules = NGX_CONF_UNSET_PTR;
     conf->preflight = NGX_CONF_UNSET_UINT;
+    conf->cors = NGX_CONF_UNSET_UINT;
+    conf->cors_origins = NGX_CONF_UNSET_PTR;
     conf->mode = NGX_CONF_UNSET_UINT;
     conf->dev_playground = NGX_CONF_UNSET;
     conf->encoded_slashes = NGX_CONF_UNSET_UINT;
@@ -587,6 +611,9 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->rules, prev->rules, NULL);
     ngx_conf_merge_uint_value(conf->preflight, prev->preflight,
                               NGX_HTTP_MASTRA_AUTH_PREFLIGHT_PASS);
+    ngx_conf_merge_uint_value(conf->cors, prev->cors,
+                              NGX_HTTP_MASTRA_AUTH_CORS_MASTRA);
+    ngx_conf_merge_ptr_value(conf->cors_origins, prev->cors_origins, NULL);
     ngx_conf_merge_str_value(conf->realm, prev->realm, "mastra");
     ngx_conf_merge_uint_value(conf->mode, prev->mode,
                               NGX_HTTP_MASTRA_AUTH_MODE_ENFORCE);

@@ -34,6 +34,10 @@
 
 #define NGX_HTTP_MASTRA_AUTH_PREFLIGHT_PASS          0
 #define NGX_HTTP_MASTRA_AUTH_PREFLIGHT_AUTHENTICATE  1
+#define NGX_HTTP_MASTRA_AUTH_PREFLIGHT_ANSWER        2
+
+#define NGX_HTTP_MASTRA_AUTH_CORS_OFF     0
+#define NGX_HTTP_MASTRA_AUTH_CORS_MASTRA  1
 
 #define NGX_HTTP_MASTRA_AUTH_MODE_ENFORCE  0
 #define NGX_HTTP_MASTRA_AUTH_MODE_OBSERVE  1
@@ -173,6 +177,8 @@ typedef struct {
     ngx_array_t                *rules;             /* rule_t */
 
     ngx_uint_t                  preflight;
+    ngx_uint_t                  cors;
+    ngx_array_t                *cors_origins;      /* ngx_str_t */
     ngx_str_t                   realm;
     ngx_uint_t                  mode;
     ngx_flag_t                  dev_playground;
@@ -300,6 +306,15 @@ char *ngx_http_mastra_auth_claim_set(ngx_conf_t *cf, ngx_command_t *cmd,
 /* ngx_http_mastra_auth_response.c */
 ngx_int_t ngx_http_mastra_auth_refuse(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx);
+ngx_int_t ngx_http_mastra_auth_add_header(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *value, ngx_table_elt_t **h);
+
+char *ngx_http_mastra_auth_cors_origin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_mastra_auth_cors_headers(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf);
+ngx_int_t ngx_http_mastra_auth_preflight_answer(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf);
 ngx_int_t ngx_http_mastra_auth_status_code(ngx_http_mastra_auth_ctx_t *ctx);
 
 /* ngx_http_mastra_auth_handler.c */

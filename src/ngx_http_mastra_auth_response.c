@@ -18,8 +18,6 @@
 
 static ngx_int_t ngx_http_mastra_auth_has_error_page(ngx_http_request_t *r,
     ngx_int_t code);
-static ngx_int_t ngx_http_mastra_auth_add_header(ngx_http_request_t *r,
-    ngx_str_t *name, ngx_str_t *value, ngx_table_elt_t **h);
 static ngx_int_t ngx_http_mastra_auth_send_json(ngx_http_request_t *r,
     ngx_int_t code, ngx_str_t *body);
 
@@ -130,9 +128,21 @@ ngx_http_mastra_auth_refuse(ngx_http_request_t *r,
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
-    if (clcf->satisfy == NGX_HTTP_SATISFY_ANY
-        || ngx_http_mastra_auth_has_error_page(r, code))
-    {
+    if (clcf->satisfy == NGX_HTTP_SATISFY_ANY) {
+        /*
+         * Another access module may yet grant access: CORS headers left in
+         * the response would then double those of the upstream's answer.
+         */
+        return code;
+    }
+
+    /* an error_page answer keeps them, as it keeps WWW-Authenticate */
+
+    if (ngx_http_mastra_auth_cors_headers(r, alcf) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_mastra_auth_has_error_page(r, code)) {
         return code;
     }
 
@@ -165,7 +175,7 @@ ngx_http_mastra_auth_has_error_page(ngx_http_request_t *r, ngx_int_t code)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_mastra_auth_add_header(ngx_http_request_t *r, ngx_str_t *name,
     ngx_str_t *value, ngx_table_elt_t **h)
 {
