@@ -48,8 +48,10 @@ PACKAGES=(
     perl libcrypt-jwt-perl libcryptx-perl libjson-pp-perl libio-socket-ssl-perl
     curl openssl
     wrk
-    chromium
 )
+# What only the prove suite needs: Chromium for the browser tests
+# (installed by every mode that runs the suite, see install_fixtures).
+TEST_PACKAGES=(chromium)
 # The Mastra test fixture (t/fixtures/mastra) is installed with npm; any npm
 # will do (the fixture brings its own node 22 as an npm package).
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
@@ -208,13 +210,15 @@ build() {
     echo "$MODULE"
 }
 
-# The node fixtures of the tests (t/fixtures/*: a real Better Auth server, a
-# real Mastra server), each from its committed package-lock.json (with the
-# node 22 binary as an npm package); npm ci runs again only when the lockfile
-# is newer than what is installed.  Should npm still be missing, the tests
+# What the prove suite runs beside nginx: Chromium (TEST_PACKAGES), and the
+# node fixtures (t/fixtures/*: a real Better Auth server, a real Mastra
+# server), each from its committed package-lock.json (with the node 22
+# binary as an npm package); npm ci runs again only when the lockfile is
+# newer than what is installed.  Should npm still be missing, the tests
 # that need a fixture skip.
 install_fixtures() {
     local lock dir
+    install_dependencies "${TEST_PACKAGES[@]}"
     for lock in "$ROOT"/t/fixtures/*/package-lock.json; do
         [ -f "$lock" ] || continue
         dir=$(dirname "$lock")
