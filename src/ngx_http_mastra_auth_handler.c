@@ -94,7 +94,7 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
     if (ctx == NULL) {
         ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_mastra_auth_ctx_t));
         if (ctx == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_mastra_auth_metrics_error(r);
         }
 
         ngx_http_set_ctx(r, ctx, ngx_http_mastra_auth_module);
@@ -139,6 +139,7 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
     if (alcf->preflight == NGX_HTTP_MASTRA_AUTH_PREFLIGHT_ANSWER
         && ngx_http_mastra_auth_is_preflight(r))
     {
+        ngx_http_mastra_auth_metrics_preflight(r, alcf);
         return ngx_http_mastra_auth_preflight_answer(r, alcf);
     }
 
@@ -169,7 +170,7 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
     }
 
     if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_mastra_auth_metrics_error(r);
     }
 
     if (status != MA_OK) {
@@ -180,7 +181,7 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
         rc = ngx_http_mastra_auth_apply_rules(r, alcf, ctx);
 
         if (rc == NGX_ERROR) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_mastra_auth_metrics_error(r);
         }
 
         if (rc == NGX_DECLINED) {
@@ -777,6 +778,8 @@ ngx_http_mastra_auth_pass(ngx_http_request_t *r,
     ctx->outcome = outcome;
     ctx->decided = 1;
 
+    ngx_http_mastra_auth_metrics_decided(r, alcf, ctx);
+
     return ngx_http_mastra_auth_decided(r, alcf, ctx);
 }
 
@@ -848,6 +851,8 @@ ngx_http_mastra_auth_fail(ngx_http_request_t *r,
         ctx->outcome = ngx_http_mastra_auth_invalid;
         break;
     }
+
+    ngx_http_mastra_auth_metrics_decided(r, alcf, ctx);
 
     /* the reason and the header fields, never the token */
 

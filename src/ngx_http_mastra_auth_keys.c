@@ -45,6 +45,8 @@ struct ngx_http_mastra_auth_slot_s {
 
     size_t                      error_len;
     u_char                      error[NGX_HTTP_MASTRA_AUTH_ERROR_LEN];
+
+    ngx_http_mastra_auth_keyset_metrics_t  metrics;
 };
 
 
@@ -56,6 +58,7 @@ typedef struct {
     ma_keyset_t                    *keys;       /* the parse, when usable */
     ngx_log_t                      *log;
     ngx_event_t                     guard;      /* keeps an exiting worker */
+    ngx_msec_t                      started;    /* for the metrics */
 } ngx_http_mastra_auth_fetch_t;
 
 
@@ -165,7 +168,9 @@ ngx_int_t
 ngx_http_mastra_auth_keys_init_main(ngx_conf_t *cf,
     ngx_http_mastra_auth_main_conf_t *amcf)
 {
-    if (amcf->keysets.nelts == 0 && !amcf->sessions && !amcf->verify_cache) {
+    if (amcf->keysets.nelts == 0 && !amcf->sessions && !amcf->verify_cache
+        && !amcf->metrics)
+    {
         return NGX_OK;
     }
 
@@ -215,7 +220,7 @@ ngx_http_mastra_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         ctx->sh = octx->sh;
         ctx->shpool = octx->shpool;
         ngx_http_mastra_auth_cache_init(ctx->sh, ctx->verify_cache, 1);
-        return NGX_OK;
+        return ngx_http_mastra_auth_metrics_init_zone(ctx);
     }
 
     ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
@@ -242,7 +247,7 @@ ngx_http_mastra_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     ctx->shpool->log_nomem = 0;
 
-    return NGX_OK;
+    return ngx_http_mastra_auth_metrics_init_zone(ctx);
 }
 
 
@@ -493,6 +498,43 @@ ngx_http_mastra_auth_keys_retry_after(ngx_http_request_t *r,
 }
 
 
+/* what the metrics show of a key set: its slot's figures, copied */
+
+void
+ngx_http_mastra_auth_keys_report(ngx_http_mastra_auth_zone_ctx_t *zone,
+    ngx_http_mastra_auth_keyset_t *ks, ngx_http_mastra_auth_keys_report_t *rep)
+{
+    ngx_uint_t                    i;
+    ngx_http_mastra_auth_slot_t  *slot;
+
+    ngx_memzero(rep, sizeof(ngx_http_mastra_auth_keys_report_t));
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    /* a set no request asked for yet gets its slot now, as it would then */
+
+    slot = ngx_http_mastra_auth_slot_locked(zone, ks);
+
+    if (slot) {
+        rep->keys = slot->nkeys;
+        rep->generation = slot->generation;
+        rep->fetched = slot->fetched;
+
+        for (i = 0; i < NGX_HTTP_MASTRA_AUTH_FETCH_RESULTS; i++) {
+            rep->fetches[i] = slot->metrics.fetches[i];
+        }
+
+        for (i = 0; i <= NGX_HTTP_MASTRA_AUTH_BUCKETS; i++) {
+            rep->buckets[i] = slot->metrics.seconds.buckets[i];
+        }
+
+        rep->sum_ms = slot->metrics.seconds.sum_ms;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
 static ngx_http_mastra_auth_slot_t *
 ngx_http_mastra_auth_slot_locked(ngx_http_mastra_auth_zone_ctx_t *zone,
     ngx_http_mastra_auth_keyset_t *ks)
@@ -573,6 +615,7 @@ ngx_http_mastra_auth_fetch_post(ngx_http_request_t *r,
     fetch->keyset = ks;
     fetch->zone = zone;
     fetch->log = ngx_cycle->log;
+    fetch->started = ngx_current_msec;
 
     task->ctx = fetch;
     task->handler = ngx_http_mastra_auth_fetch_thread;
@@ -752,6 +795,12 @@ ngx_http_mastra_auth_fetch_done(ngx_event_t *ev)
     }
 
     nkeys = slot->nkeys;
+
+    ngx_http_mastra_auth_metrics_key_fetch(&slot->metrics,
+        !ok ? NGX_HTTP_MASTRA_AUTH_FETCH_ERROR
+            : changed ? NGX_HTTP_MASTRA_AUTH_FETCH_OK
+                      : NGX_HTTP_MASTRA_AUTH_FETCH_UNCHANGED,
+        fetch->started);
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
 

@@ -416,6 +416,13 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("mastra_auth_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_mastra_auth_metrics,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -710,6 +717,8 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                                                   ngx_http_mastra_auth_module);
         amcf->verify_cache = ngx_max(amcf->verify_cache, conf->verify_cache);
     }
+
+    ngx_http_mastra_auth_metrics_merge(cf, conf);
 
     return NGX_CONF_OK;
 }

@@ -106,6 +106,8 @@ typedef struct {
     ngx_uint_t                  sessions;   /* a location checks sessions */
     size_t                      verify_cache;  /* largest cache asked for */
     ngx_thread_pool_t          *thread_pool;
+    ngx_uint_t                  metrics;    /* a location shows them */
+    ngx_uint_t                  providers;  /* 1 << provider, in use */
 } ngx_http_mastra_auth_main_conf_t;
 
 
@@ -124,6 +126,7 @@ typedef struct {
     ngx_queue_t                 verified_lru;
     ngx_uint_t                  verified_count;
     ngx_uint_t                  verified_max;   /* set by each configuration */
+    struct ngx_http_mastra_auth_metrics_s  *metrics;
 } ngx_http_mastra_auth_shctx_t;
 
 
@@ -237,6 +240,7 @@ typedef struct {
     ma_params_t                 params;            /* of the deciding entry */
     ngx_str_t                   forward_jwt;       /* minted once */
     ngx_uint_t                  cache_status;      /* NGX_HTTP_MASTRA_AUTH_CACHE_* */
+    ngx_uint_t                  session_cache;     /* first zone lookup, too */
 } ngx_http_mastra_auth_ctx_t;
 
 
@@ -319,6 +323,68 @@ ngx_int_t ngx_http_mastra_auth_status_code(ngx_http_mastra_auth_ctx_t *ctx);
 
 /* ngx_http_mastra_auth_handler.c */
 ngx_int_t ngx_http_mastra_auth_handler(ngx_http_request_t *r);
+
+/* ngx_http_mastra_auth_metrics.c */
+
+#define NGX_HTTP_MASTRA_AUTH_BUCKETS        11  /* and +Inf */
+
+#define NGX_HTTP_MASTRA_AUTH_BA_SESSION     0   /* a live session */
+#define NGX_HTTP_MASTRA_AUTH_BA_NONE        1   /* answered: no session */
+#define NGX_HTTP_MASTRA_AUTH_BA_ERROR       2   /* no answer, or a 5xx */
+#define NGX_HTTP_MASTRA_AUTH_BA_RESULTS     3
+
+#define NGX_HTTP_MASTRA_AUTH_FETCH_OK         0  /* a new document */
+#define NGX_HTTP_MASTRA_AUTH_FETCH_UNCHANGED  1  /* the same one again */
+#define NGX_HTTP_MASTRA_AUTH_FETCH_ERROR      2
+#define NGX_HTTP_MASTRA_AUTH_FETCH_RESULTS    3
+
+typedef struct ngx_http_mastra_auth_metrics_s  ngx_http_mastra_auth_metrics_t;
+
+/* a latency histogram in the zone: per bucket, not cumulative */
+typedef struct {
+    ngx_atomic_t                buckets[NGX_HTTP_MASTRA_AUTH_BUCKETS + 1];
+    ngx_atomic_t                sum_ms;
+} ngx_http_mastra_auth_histogram_t;
+
+/* a key set's fetch counters, in its slot */
+typedef struct {
+    ngx_atomic_t                fetches[NGX_HTTP_MASTRA_AUTH_FETCH_RESULTS];
+    ngx_http_mastra_auth_histogram_t  seconds;
+} ngx_http_mastra_auth_keyset_metrics_t;
+
+/* what a scrape shows of a key set: a copy of its slot's figures */
+typedef struct {
+    ngx_uint_t                  keys;
+    ngx_uint_t                  generation;
+    time_t                      fetched;
+    ngx_atomic_uint_t           fetches[NGX_HTTP_MASTRA_AUTH_FETCH_RESULTS];
+    ngx_atomic_uint_t           buckets[NGX_HTTP_MASTRA_AUTH_BUCKETS + 1];
+    ngx_atomic_uint_t           sum_ms;
+} ngx_http_mastra_auth_keys_report_t;
+
+char *ngx_http_mastra_auth_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void ngx_http_mastra_auth_metrics_merge(ngx_conf_t *cf,
+    ngx_http_mastra_auth_loc_conf_t *conf);
+ngx_int_t ngx_http_mastra_auth_metrics_init_zone(
+    ngx_http_mastra_auth_zone_ctx_t *zone);
+void ngx_http_mastra_auth_metrics_decided(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx);
+void ngx_http_mastra_auth_metrics_preflight(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf);
+ngx_int_t ngx_http_mastra_auth_metrics_error(ngx_http_request_t *r);
+void ngx_http_mastra_auth_metrics_session(ngx_http_mastra_auth_ctx_t *ctx,
+    ngx_uint_t hit);
+void ngx_http_mastra_auth_metrics_better_auth(
+    ngx_http_mastra_auth_zone_ctx_t *zone, ngx_uint_t result,
+    ngx_msec_t started);
+void ngx_http_mastra_auth_metrics_key_fetch(
+    ngx_http_mastra_auth_keyset_metrics_t *km, ngx_uint_t result,
+    ngx_msec_t started);
+
+/* ngx_http_mastra_auth_keys.c, for the metrics */
+void ngx_http_mastra_auth_keys_report(ngx_http_mastra_auth_zone_ctx_t *zone,
+    ngx_http_mastra_auth_keyset_t *ks, ngx_http_mastra_auth_keys_report_t *rep);
 
 
 extern ngx_module_t  ngx_http_mastra_auth_module;

@@ -61,6 +61,7 @@ typedef struct {
     ma_fetch_t                      *result;
     ngx_log_t                       *log;
     ngx_event_t                      guard;        /* keeps an exiting worker */
+    ngx_msec_t                       started;      /* for the metrics */
 } ngx_http_mastra_auth_ask_t;
 
 
@@ -254,6 +255,9 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
                       "Better Auth sessions");
         return NGX_ERROR;
     }
+
+    ngx_http_mastra_auth_metrics_session(ctx,
+                               state != NGX_HTTP_MASTRA_AUTH_SESSION_PENDING);
 
     switch (state) {
 
@@ -805,6 +809,7 @@ ngx_http_mastra_auth_ask(ngx_http_request_t *r,
     ask->cache = alcf->session_cache;
     ask->zone = zone;
     ask->log = ngx_cycle->log;
+    ask->started = ngx_current_msec;
 
     task->ctx = ask;
     task->handler = ngx_http_mastra_auth_ask_thread;
@@ -919,6 +924,13 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
                       "mastra_auth: Better Auth at \"%V\" could not be asked: "
                       "%*s", &ask->url, why.len, why.data);
     }
+
+    ngx_http_mastra_auth_metrics_better_auth(zone,
+        state == NGX_HTTP_MASTRA_AUTH_SESSION_VALID
+        ? NGX_HTTP_MASTRA_AUTH_BA_SESSION
+        : state == NGX_HTTP_MASTRA_AUTH_SESSION_INVALID
+        ? NGX_HTTP_MASTRA_AUTH_BA_NONE : NGX_HTTP_MASTRA_AUTH_BA_ERROR,
+        ask->started);
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
