@@ -49,9 +49,11 @@ PACKAGES=(
     curl openssl
     wrk
 )
-# What only the prove suite needs: Chromium for the browser tests
-# (installed by every mode that runs the suite, see install_fixtures).
-TEST_PACKAGES=(chromium)
+# What only the prove suite needs: Chromium for the browser tests, and
+# Prometheus (promtool, and a real server scraping the metrics) for
+# t/metrics.t (installed by every mode that runs the suite, see
+# install_fixtures).
+TEST_PACKAGES=(chromium prometheus)
 # The Mastra test fixture (t/fixtures/mastra) is installed with npm; any npm
 # will do (the fixture brings its own node 22 as an npm package).
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
@@ -210,7 +212,8 @@ build() {
     echo "$MODULE"
 }
 
-# What the prove suite runs beside nginx: Chromium (TEST_PACKAGES), and the
+# What the prove suite runs beside nginx: Chromium and Prometheus
+# (TEST_PACKAGES), and the
 # node fixtures (t/fixtures/*: a real Better Auth server, a real Mastra
 # server), each from its committed package-lock.json (with the node 22
 # binary as an npm package); npm ci runs again only when the lockfile is
