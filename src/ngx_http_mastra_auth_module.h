@@ -328,6 +328,11 @@ ngx_int_t ngx_http_mastra_auth_handler(ngx_http_request_t *r);
 
 #define NGX_HTTP_MASTRA_AUTH_BUCKETS        11  /* and +Inf */
 
+/* the label sets' sizes: providers, $mastra_auth_status, ma_status_t */
+#define NGX_HTTP_MASTRA_AUTH_PROVIDERS  (NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH + 1)
+#define NGX_HTTP_MASTRA_AUTH_OUTCOMES   (ngx_http_mastra_auth_unavailable + 1)
+#define NGX_HTTP_MASTRA_AUTH_REASONS    (MA_INTERNAL_ERROR + 1)
+
 #define NGX_HTTP_MASTRA_AUTH_BA_SESSION     0   /* a live session */
 #define NGX_HTTP_MASTRA_AUTH_BA_NONE        1   /* answered: no session */
 #define NGX_HTTP_MASTRA_AUTH_BA_ERROR       2   /* no answer, or a 5xx */
@@ -338,7 +343,6 @@ ngx_int_t ngx_http_mastra_auth_handler(ngx_http_request_t *r);
 #define NGX_HTTP_MASTRA_AUTH_FETCH_ERROR      2
 #define NGX_HTTP_MASTRA_AUTH_FETCH_RESULTS    3
 
-typedef struct ngx_http_mastra_auth_metrics_s  ngx_http_mastra_auth_metrics_t;
 
 /* a latency histogram in the zone: per bucket, not cumulative */
 typedef struct {
@@ -351,6 +355,22 @@ typedef struct {
     ngx_atomic_t                fetches[NGX_HTTP_MASTRA_AUTH_FETCH_RESULTS];
     ngx_http_mastra_auth_histogram_t  seconds;
 } ngx_http_mastra_auth_keyset_metrics_t;
+
+/* the zone's counters, one block for all workers and configurations */
+typedef struct ngx_http_mastra_auth_metrics_s {
+    ngx_atomic_t                requests[NGX_HTTP_MASTRA_AUTH_PROVIDERS]
+                                        [NGX_HTTP_MASTRA_AUTH_OUTCOMES];
+    ngx_atomic_t                refusals[NGX_HTTP_MASTRA_AUTH_REASONS];
+    ngx_atomic_t                observed[NGX_HTTP_MASTRA_AUTH_REASONS];
+    ngx_atomic_t                errors;
+    ngx_atomic_t                preflights;
+    ngx_atomic_t                verify_hits;
+    ngx_atomic_t                verify_misses;
+    ngx_atomic_t                session_hits;
+    ngx_atomic_t                session_misses;
+    ngx_atomic_t                better_auth[NGX_HTTP_MASTRA_AUTH_BA_RESULTS];
+    ngx_http_mastra_auth_histogram_t  better_auth_seconds;
+} ngx_http_mastra_auth_metrics_t;
 
 /* what a scrape shows of a key set: a copy of its slot's figures */
 typedef struct {
@@ -381,6 +401,9 @@ void ngx_http_mastra_auth_metrics_better_auth(
 void ngx_http_mastra_auth_metrics_key_fetch(
     ngx_http_mastra_auth_keyset_metrics_t *km, ngx_uint_t result,
     ngx_msec_t started);
+
+/* ngx_http_mastra_auth_exposition.c */
+ngx_int_t ngx_http_mastra_auth_metrics_handler(ngx_http_request_t *r);
 
 /* ngx_http_mastra_auth_keys.c, for the metrics */
 void ngx_http_mastra_auth_keys_report(ngx_http_mastra_auth_zone_ctx_t *zone,
