@@ -10,9 +10,10 @@
 # Better Auth's get-session (a real Better Auth server) and its session
 # cache.  The counters survive nginx -s reload; HEAD, 405 with Allow; a
 # metrics location inherits a provider like any location; the output passes
-# promtool check metrics, and a real Prometheus server scraping nginx
-# answers its HTTP API with the counts sent.  Without mastra_auth_zone the
-# default zone is made; with one, that one is used.
+# promtool check metrics (a label with a quote and a backslash too), and a
+# real Prometheus server scraping nginx answers its HTTP API with the counts
+# sent.  Without mastra_auth_zone the default zone is made; with one, that
+# one is used.
 #
 # promtool and prometheus come from Debian's prometheus package (./build.sh
 # test installs it): without them this test fails.
@@ -639,6 +640,47 @@ EOF
     like($body, qr/^mastra_auth_zone_size_bytes $size$/m, $name);
     like($body, qr/^mastra_auth_requests_total\{provider="jwt",status="ok"\} 0$/m,
         "$name: the jwt series");
+    $u->finish;
+}
+
+# a label holds the configured URL without user info, query and fragment,
+# with its quote and backslash escaped as the format asks
+{
+    my $u = Mastra::Nginx->new;
+    $u->write_file_expand('nginx.conf', <<'EOF')->run;
+%%TEST_GLOBALS%%
+
+events {
+}
+
+http {
+    %%TEST_GLOBALS_HTTP%%
+
+    server {
+        listen 127.0.0.1:%%PORT_1%%;
+
+        location /api/ {
+            mastra_auth_provider jwks;
+            mastra_auth_jwks_uri 'http://user:pass@127.0.0.1:%%PORT_2%%/q"uo\\te.json?key=SEKRET#frag';
+            return 204;
+        }
+
+        location = /metrics {
+            mastra_auth_metrics;
+        }
+    }
+}
+EOF
+    my $body = $u->get('/metrics')->body;
+    my $port = $u->port(2);
+    like($body, qr/^mastra_auth_key_set_keys\{uri="http:\/\/127\.0\.0\.1:$port\/q\\"uo\\\\te\.json"\} 0$/m,
+        'label: no user info, no query, quote and backslash escaped');
+    unlike($body, qr/SEKRET|user:pass|frag/, 'label: nothing of the credentials');
+    open my $lf, '>', "$dir/label.txt" or die $!;
+    print $lf $body;
+    close $lf;
+    my $out = `$PROMTOOL check metrics < $dir/label.txt 2>&1`;
+    is($?, 0, 'label: promtool check metrics') or diag $out;
     $u->finish;
 }
 
