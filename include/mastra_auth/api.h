@@ -48,7 +48,8 @@ typedef enum {
     MA_BAD_PATH,
     MA_BETTER_AUTH_UNAVAILABLE,   /* get-session failed or timed out */
     MA_CONFIG_INVALID,     /* a configuration value was refused */
-    MA_INTERNAL_ERROR      /* out of memory or an unexpected failure */
+    MA_INTERNAL_ERROR,     /* out of memory or an unexpected failure */
+    MA_SCOPE_MISSING       /* a mastra_auth_scope is not granted */
 } ma_status_t;
 
 /* The reason code of a status, e.g. "token_expired"; never NULL. */
