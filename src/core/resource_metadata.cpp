@@ -42,36 +42,34 @@ bool uri_char(char c) {
     return std::strchr("-._~!$&'()*+,;=:@/", c) != nullptr && c != '\0';
 }
 
+constexpr std::string_view https_scheme = "https://";
+constexpr std::string_view http_scheme = "http://";
+
+// The length of "https://" or "http://" (any case) the URL starts with, or 0.
+size_t scheme_length(std::string_view url) {
+    if (istarts_with(url, https_scheme)) return https_scheme.size();
+    if (istarts_with(url, http_scheme)) return http_scheme.size();
+    return 0;
+}
+
 // The length of "scheme://authority", 0 when the URL has none.
 size_t origin_length(std::string_view url) {
-    size_t start;
-    if (istarts_with(url, "https://")) {
-        start = 8;
-    } else if (istarts_with(url, "http://")) {
-        start = 7;
-    } else {
-        return 0;
-    }
+    size_t start = scheme_length(url);
+    if (start == 0) return 0;
     size_t end = url.find_first_of("/?#", start);
     return end == std::string_view::npos ? url.size() : end;
 }
 
 constexpr std::string_view well_known = "/.well-known/oauth-protected-resource";
 
-}  // namespace
-
-extern "C" {
-
-ma_status_t ma_resource_url_check(ma_str_t url, char *err, size_t errlen) {
-    std::string_view u = view(url);
-
+ma_status_t check_url(std::string_view u, char *err, size_t errlen) {
     size_t origin = origin_length(u);
     if (origin == 0) {
         set_error(err, errlen, "not an absolute http:// or https:// URL");
         return MA_CONFIG_INVALID;
     }
 
-    size_t scheme = istarts_with(u, "https://") ? 8 : 7;
+    size_t scheme = scheme_length(u);
     std::string_view authority = u.substr(scheme, origin - scheme);
 
     if (authority.empty()) {
@@ -115,6 +113,19 @@ ma_status_t ma_resource_url_check(ma_str_t url, char *err, size_t errlen) {
     }
 
     return MA_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+ma_status_t ma_resource_url_check(ma_str_t url, char *err, size_t errlen) {
+    try {
+        return check_url(view(url), err, errlen);
+    } catch (...) {
+        set_error(err, errlen, "out of memory");
+        return MA_INTERNAL_ERROR;
+    }
 }
 
 size_t ma_resource_metadata_url(ma_str_t url, char *out, size_t *path_offset) {
