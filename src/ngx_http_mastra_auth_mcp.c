@@ -85,7 +85,8 @@ ngx_http_mastra_auth_resource(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     url.len = value[1].len;
 
     if (ma_resource_url_check(url, err, sizeof(err)) != MA_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": invalid URL \"%V\": %s",
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": invalid URL \"%V\": %s",
                            &cmd->name, &value[1], err);
         return NGX_CONF_ERROR;
     }
@@ -97,7 +98,7 @@ ngx_http_mastra_auth_resource(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* mastra_auth_authorization_server URL...; a list set here replaces one above */
+/* mastra_auth_authorization_server URL...; replaces an inherited list */
 
 char *
 ngx_http_mastra_auth_url_list(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -240,7 +241,7 @@ ngx_http_mastra_auth_resource_metadata(ngx_conf_t *cf, ngx_command_t *cmd,
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_mastra_auth_metadata_handler;
 
-    /* checked once every server is merged (ngx_http_mastra_auth_resource_init) */
+    /* checked once every server is merged (resource_init) */
 
     amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mastra_auth_module);
 
@@ -749,7 +750,10 @@ ngx_http_mastra_auth_resource_init(ngx_conf_t *cf)
 }
 
 
-/* the access phase: 1 scope check after the token verified */
+/*
+ * The access phase, once the token verified: MA_SCOPE_MISSING unless every
+ * mastra_auth_scope is granted.
+ */
 
 ngx_int_t
 ngx_http_mastra_auth_scope_check(ngx_http_request_t *r,

@@ -7,6 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "mastra_auth/resource.h"
+#include "mastra_auth/status.h"
+
+// the status the scope check leads to, appended to both enums
+static_assert(static_cast<int>(mastra_auth::Status::ScopeMissing) == MA_SCOPE_MISSING,
+              "Status and ma_status_t must list the same values");
 
 namespace {
 
