@@ -751,6 +751,35 @@ ngx_http_mastra_auth_resource_init(ngx_conf_t *cf)
 
 
 /*
+ * Better Auth: the tokens for a resource are the oauth-provider plugin's
+ * access tokens, whose issuer is Better Auth's base URL with the base path
+ * (the jwt plugin's own tokens name the base URL alone, and their audience
+ * is never a resource).
+ */
+
+ngx_int_t
+ngx_http_mastra_auth_better_auth_issuer(ngx_conf_t *cf,
+    ngx_http_mastra_auth_loc_conf_t *conf, ngx_str_t *issuer)
+{
+    u_char  *p;
+
+    if (conf->resource.len == 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(cf->pool, issuer->len + conf->ba_base_path.len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    issuer->len = ngx_sprintf(p, "%V%V", issuer, &conf->ba_base_path) - p;
+    issuer->data = p;
+
+    return NGX_OK;
+}
+
+
+/*
  * The access phase, once the token verified: MA_SCOPE_MISSING unless every
  * mastra_auth_scope is granted.
  */

@@ -354,6 +354,8 @@ ngx_int_t ngx_http_mastra_auth_resource_merge(ngx_conf_t *cf,
 ngx_int_t ngx_http_mastra_auth_resource_setup(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *conf);
 ngx_int_t ngx_http_mastra_auth_resource_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_mastra_auth_better_auth_issuer(ngx_conf_t *cf,
+    ngx_http_mastra_auth_loc_conf_t *conf, ngx_str_t *issuer);
 ngx_int_t ngx_http_mastra_auth_scope_check(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
     ma_status_t *status);

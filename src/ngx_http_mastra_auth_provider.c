@@ -316,6 +316,12 @@ ngx_http_mastra_auth_better_auth_setup(ngx_conf_t *cf,
         p->audience = conf->better_auth_url;
     }
 
+    if (ngx_http_mastra_auth_better_auth_issuer(cf, conf, &p->issuer)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     p->algorithms = NGX_HTTP_MASTRA_AUTH_ALL_ALGORITHMS & ~MA_ALG_HMAC;
 
     return NGX_OK;

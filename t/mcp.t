@@ -385,9 +385,9 @@ doc_ok('/.well-known/oauth-protected-resource/oidc', {
 my $ba = "http://127.0.0.1:" . $t->port(8);
 doc_ok('/.well-known/oauth-protected-resource/ba', {
     resource => 'https://api.example.com/ba',
-    authorization_servers => [ $ba ],
+    authorization_servers => [ "$ba/api/auth" ],
     bearer_methods_supported => [ 'header' ],
-}, 'better-auth: its URL', port => 3);
+}, 'better-auth: its URL with the base path (the oauth-provider issuer)', port => 3);
 
 $r = $t->request(uri => '/.well-known/oauth-protected-resource/', port => 3);
 is($r->status, 404, 'three resources: no bare path');

@@ -80,6 +80,19 @@ http {
             proxy_pass http://127.0.0.1:%%PORT_5%%/echo/hits;
         }
 
+        # the same resource with the better-auth provider: its keys, the
+        # plugin's issuer; a session is no token for the resource
+        location /ba/ {
+            mastra_auth_provider better-auth;
+            mastra_auth_better_auth_url ${\ $as->url};
+            mastra_auth_secret ${\ $as->secret};
+            mastra_auth_resource $RESOURCE;
+            mastra_auth_scope mcp:tools;
+            add_header X-Auth-Status \$mastra_auth_status always;
+            add_header X-Auth-Error \$mastra_auth_error always;
+            proxy_pass http://127.0.0.1:%%PORT_5%%/echo/hits;
+        }
+
         location /.well-known/oauth-protected-resource {
             mastra_auth_resource_metadata;
         }
@@ -168,6 +181,13 @@ isnt($seen->status, 403, 'the access token holds the scope');
 
 my $res = $t->request(uri => '/jwks/', headers => [ Authorization => "Bearer $access" ]);
 is($res->outcome, '200 ok -', 'provider jwks with the jwks_uri: the token passes');
+
+$res = $t->request(uri => '/ba/', headers => [ Authorization => "Bearer $access" ]);
+is($res->outcome, '200 ok -',
+    "provider better-auth: the plugin's token passes (issuer with the base path)");
+$res = $t->request(uri => '/ba/', headers => [ Cookie => $r->{cookie} ]);
+is($res->outcome, '401 invalid audience_mismatch',
+    "provider better-auth: the user's own session is refused for the resource");
 
 # a token the same server issued for the other resource
 my ($other_token) = $r->{also}[0]{access_token};

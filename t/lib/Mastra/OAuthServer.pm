@@ -9,6 +9,7 @@ package Mastra::OAuthServer;
 #   my $as = Mastra::OAuthServer->new($t, resources => [ URL, ... ]);
 #   $as->url      http://127.0.0.1:PORT (the user signs up there)
 #   $as->issuer   http://127.0.0.1:PORT/api/auth
+#   $as->secret   its BETTER_AUTH_SECRET
 #   $as->get($path)   HTTP::Tiny answer, straight to the server
 #   $as->stop     (also on DESTROY)
 #
@@ -41,6 +42,7 @@ sub new {
     my $self = bless {
         t     => $t,
         port  => _free_port(),
+        secret => random_secret(48),
         log   => $t->testdir . '/oauth-server.log',
         owner => $$,
     }, $class;
@@ -58,7 +60,7 @@ sub new {
         delete @ENV{qw(BETTER_AUTH_URL BETTER_AUTH_SECRET BETTER_AUTH_SECRETS)};
         { exec $Mastra::BetterAuth::NODE,
             "$Mastra::BetterAuth::FIXTURE/oauth-server.mjs",
-            '--port', $self->{port}, '--secret', random_secret(48),
+            '--port', $self->{port}, '--secret', $self->{secret},
             map { ('--resource', $_) } @{ $o{resources} || [] }; }
         POSIX::_exit(127);
     }
@@ -80,6 +82,7 @@ sub new {
 }
 
 sub url    { return "http://127.0.0.1:$_[0]->{port}" }
+sub secret { return $_[0]->{secret} }
 sub issuer { return $_[0]->url . '/api/auth' }
 sub log_text { return $_[0]->{t}->read_file($_[0]->{log}) }
 
