@@ -133,10 +133,11 @@ ok($r->{authorizationServer}{registration_endpoint},
 is_deeply($r->{authorizationServer}{code_challenge_methods_supported}, [ 'S256' ],
     'discovery: PKCE with S256');
 
-# the flow: sign-up, auth() (discovery, registration, authorization request
-# with PKCE and the resource), consent, auth() again (code -> token), then the
-# tools through nginx with the token; then two more tokens for the same user:
-# one for the other resource, one without the mcp:tools scope
+# the flow: sign-up; connect without a token, the SDK's transport follows
+# nginx's 401 (discovery from the challenge, registration, authorization
+# request with PKCE and the resource); consent; finishAuth() (code -> token);
+# then the tools through nginx with the token; then two more tokens for the
+# same user: one for the other resource, one without the mcp:tools scope
 $r = sdk(mode => 'oauth', url => $RESOURCE, as => $as->url,
     email => 'mcp-user@example.com', password => 'correct horse battery',
     also => [
@@ -150,6 +151,12 @@ is_deeply($r->{tools}, [ 'getWeather' ], 'the tools are listed through nginx');
 is($r->{text}, 'Weather in Paris: sunny', 'the tool is called through nginx');
 
 my ($authorize) = grep { $_->{authorizationUrl} } @{ $r->{steps} || [] };
+is($authorize && $authorize->{connect}, 'UnauthorizedError',
+    'connecting without a token: the SDK follows the 401 into the authorization flow');
+is($r->{resourceMetadataUrl}, $METADATA,
+    'the SDK took the metadata URL from the challenge');
+is_deeply($r->{resourceMetadata}{authorization_servers}, [ $ISSUER ],
+    'the SDK read the metadata through nginx');
 my $url = $authorize ? $authorize->{authorizationUrl} : '';
 like($url, qr/^\Q$ISSUER\E\/oauth2\/authorize\?/, 'authorization request at the issuer');
 like($url, qr/[?&]resource=\Q${\ uri_escape($RESOURCE)}\E(&|$)/,
