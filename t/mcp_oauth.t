@@ -227,6 +227,10 @@ is($res->body, '{"error":"Access denied"}', 'a token without the scope: body');
 is($res->header('WWW-Authenticate'),
     qq(Bearer realm="mastra", error="insufficient_scope", scope="mcp:tools", resource_metadata="$METADATA"),
     'a token without the scope: the step-up challenge');
+is_deeply($r->{stepUp}, { connect => 'UnauthorizedError', scope => 'mcp:tools',
+    resource => $RESOURCE },
+    'step-up: the SDK answers the 403 with a new authorization for the scope of the challenge')
+    or diag($JSON->encode($r->{stepUp}));
 is($t->request(uri => '/jwks/', headers => [ Authorization => "Bearer $narrow" ])
     ->outcome, '403 forbidden scope_missing', 'provider jwks: the narrow token, 403');
 
