@@ -74,7 +74,11 @@ ngx_http_mastra_auth_handler(ngx_http_request_t *r)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_mastra_auth_module);
 
-    if (alcf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_OFF) {
+    /* resource metadata is public, whatever provider the location inherits */
+
+    if (alcf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_OFF
+        || alcf->resource_metadata)
+    {
         return NGX_DECLINED;
     }
 
@@ -274,6 +278,12 @@ ngx_http_mastra_auth_authenticate(ngx_http_request_t *r,
     better_auth = alcf->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH;
     jws = better_auth && ngx_http_mastra_auth_is_jws(&token);
 
+    if (better_auth && !jws && alcf->resource.len) {
+        /* a session is bound to no resource: only tokens for it pass */
+        *status = MA_AUDIENCE_MISMATCH;
+        return NGX_OK;
+    }
+
     if (better_auth && !jws) {
         /* a session token; Better Auth's JWT plugin tokens verify locally */
         rc = ngx_http_mastra_auth_session_check(r, alcf, ctx, &token, status);
@@ -296,6 +306,16 @@ ngx_http_mastra_auth_authenticate(ngx_http_request_t *r,
     }
 
     ctx->verified = 1;
+
+    /* mastra_auth_scope first: a client can step up for a scope */
+
+    if (ngx_http_mastra_auth_scope_check(r, alcf, ctx, status) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (*status != MA_OK) {
+        return NGX_OK;
+    }
 
     /* Mastra's authorizeUser: every mastra_auth_claim must hold */
 
@@ -839,6 +859,7 @@ ngx_http_mastra_auth_fail(ngx_http_request_t *r,
 
     case MA_CLAIM_FAILED:
     case MA_RULE_DENIED:
+    case MA_SCOPE_MISSING:
         ctx->outcome = ngx_http_mastra_auth_forbidden;
         break;
 

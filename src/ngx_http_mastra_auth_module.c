@@ -416,6 +416,41 @@ static ngx_command_t  ngx_http_mastra_auth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("mastra_auth_resource"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_resource,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("mastra_auth_authorization_server"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_1MORE,
+      ngx_http_mastra_auth_url_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mastra_auth_loc_conf_t, authorization_servers),
+      NULL },
+
+    { ngx_string("mastra_auth_scope"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_1MORE,
+      ngx_http_mastra_auth_scope,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("mastra_auth_resource_name"),
+      NGX_HTTP_MASTRA_AUTH_CONF|NGX_CONF_TAKE1,
+      ngx_http_mastra_auth_resource_name,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("mastra_auth_resource_metadata"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_mastra_auth_resource_metadata,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("mastra_auth_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_mastra_auth_metrics,
@@ -702,6 +737,12 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
+    /* the resource first: it is the audience the provider checks */
+
+    if (ngx_http_mastra_auth_resource_merge(cf, prev, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     if (ngx_http_mastra_auth_challenges(cf, conf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
@@ -716,6 +757,10 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         amcf = ngx_http_conf_get_module_main_conf(cf,
                                                   ngx_http_mastra_auth_module);
         amcf->verify_cache = ngx_max(amcf->verify_cache, conf->verify_cache);
+    }
+
+    if (ngx_http_mastra_auth_resource_setup(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     ngx_http_mastra_auth_metrics_merge(cf, conf);
@@ -795,6 +840,10 @@ ngx_http_mastra_auth_init(ngx_conf_t *cf)
     *h = ngx_http_mastra_auth_handler;
 
     amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mastra_auth_module);
+
+    if (ngx_http_mastra_auth_resource_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     return ngx_http_mastra_auth_keys_init_main(cf, amcf);
 }

@@ -108,6 +108,12 @@ typedef struct {
     ngx_thread_pool_t          *thread_pool;
     ngx_uint_t                  metrics;    /* a location shows them */
     ngx_uint_t                  providers;  /* 1 << provider, in use */
+
+
+    /* ngx_http_mastra_auth_mcp.c: per server, the resources and the
+       locations answering their metadata */
+    ngx_array_t                *resources;
+    ngx_array_t                *metadata_locations;
 } ngx_http_mastra_auth_main_conf_t;
 
 
@@ -220,6 +226,18 @@ typedef struct {
     ngx_str_t                   challenge_missing;    /* WWW-Authenticate values */
     ngx_str_t                   challenge_invalid;
     ngx_str_t                   challenge_forbidden;
+
+    /* OAuth protected resource (ngx_http_mastra_auth_mcp.c) */
+    ngx_str_t                   resource;          /* mastra_auth_resource */
+    ngx_str_t                   resource_where;
+    ngx_array_t                *authorization_servers;  /* ngx_str_t */
+    ngx_array_t                *scopes;            /* ngx_str_t */
+    ngx_str_t                   resource_name;
+    ngx_flag_t                  resource_metadata; /* not inherited */
+    ngx_str_t                   resource_metadata_where;
+    ngx_str_t                   preset_issuer;     /* set by provider setup */
+    ma_str_t                   *ma_scopes;         /* scopes, for the core */
+    ngx_str_t                   challenge_scope;   /* 403 insufficient_scope */
 } ngx_http_mastra_auth_loc_conf_t;
 
 
@@ -331,7 +349,7 @@ ngx_int_t ngx_http_mastra_auth_handler(ngx_http_request_t *r);
 /* the label sets' sizes: providers, $mastra_auth_status, ma_status_t */
 #define NGX_HTTP_MASTRA_AUTH_PROVIDERS  (NGX_HTTP_MASTRA_AUTH_PROVIDER_BETTER_AUTH + 1)
 #define NGX_HTTP_MASTRA_AUTH_OUTCOMES   (ngx_http_mastra_auth_unavailable + 1)
-#define NGX_HTTP_MASTRA_AUTH_REASONS    (MA_INTERNAL_ERROR + 1)
+#define NGX_HTTP_MASTRA_AUTH_REASONS    (MA_STATUS_LAST + 1)
 
 #define NGX_HTTP_MASTRA_AUTH_BA_SESSION     0   /* a live session */
 #define NGX_HTTP_MASTRA_AUTH_BA_NONE        1   /* answered: no session */
@@ -408,6 +426,29 @@ ngx_int_t ngx_http_mastra_auth_metrics_handler(ngx_http_request_t *r);
 /* ngx_http_mastra_auth_keys.c, for the metrics */
 void ngx_http_mastra_auth_keys_report(ngx_http_mastra_auth_zone_ctx_t *zone,
     ngx_http_mastra_auth_keyset_t *ks, ngx_http_mastra_auth_keys_report_t *rep);
+
+/* ngx_http_mastra_auth_mcp.c */
+char *ngx_http_mastra_auth_resource(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_url_list(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_scope(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_resource_name(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_resource_metadata(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_mastra_auth_resource_merge(ngx_conf_t *cf,
+    ngx_http_mastra_auth_loc_conf_t *prev,
+    ngx_http_mastra_auth_loc_conf_t *conf);
+ngx_int_t ngx_http_mastra_auth_resource_setup(ngx_conf_t *cf,
+    ngx_http_mastra_auth_loc_conf_t *conf);
+ngx_int_t ngx_http_mastra_auth_resource_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_mastra_auth_better_auth_issuer(ngx_conf_t *cf,
+    ngx_http_mastra_auth_loc_conf_t *conf, ngx_str_t *issuer);
+ngx_int_t ngx_http_mastra_auth_scope_check(ngx_http_request_t *r,
+    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
+    ma_status_t *status);
 
 
 extern ngx_module_t  ngx_http_mastra_auth_module;

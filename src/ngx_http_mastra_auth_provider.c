@@ -129,7 +129,8 @@ ngx_http_mastra_auth_jwt_setup(ngx_conf_t *cf,
         && conf->algorithms == prev->algorithms
         && conf->leeway == prev->leeway
         && conf->issuers == prev->issuers
-        && conf->audiences == prev->audiences)
+        && conf->audiences == prev->audiences
+        && conf->resource.data == prev->resource.data)
     {
         conf->verifier = prev->verifier;
         return NGX_OK;
@@ -153,7 +154,9 @@ ngx_http_mastra_auth_jwt_setup(ngx_conf_t *cf,
     if (ngx_http_mastra_auth_ma_list(cf, conf->issuers, NULL,
                                      &options.issuers, &options.nissuers)
         != NGX_OK
-        || ngx_http_mastra_auth_ma_list(cf, conf->audiences, NULL,
+        || ngx_http_mastra_auth_ma_list(cf, conf->audiences,
+                                        conf->resource.len ? &conf->resource
+                                                           : NULL,
                                         &options.audiences,
                                         &options.naudiences)
            != NGX_OK)
@@ -313,6 +316,12 @@ ngx_http_mastra_auth_better_auth_setup(ngx_conf_t *cf,
         p->audience = conf->better_auth_url;
     }
 
+    if (ngx_http_mastra_auth_better_auth_issuer(cf, conf, &p->issuer)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     p->algorithms = NGX_HTTP_MASTRA_AUTH_ALL_ALGORITHMS & ~MA_ALG_HMAC;
 
     return NGX_OK;
@@ -426,7 +435,9 @@ ngx_http_mastra_auth_preset(ngx_conf_t *cf,
             return NGX_ERROR;
         }
 
-        if (conf->audiences == NULL) {
+        /* with mastra_auth_resource, the resource is the audience */
+
+        if (conf->audiences == NULL && conf->resource.len == 0) {
             if (ngx_http_mastra_auth_env(cf, "AUTH0_AUDIENCE", &audience)
                 != NGX_OK)
             {
@@ -590,6 +601,9 @@ ngx_http_mastra_auth_keys_setup(ngx_conf_t *cf,
         conf->algorithms = p->algorithms;
     }
 
+    /* the default authorization server of mastra_auth_resource */
+    conf->preset_issuer = p->discovery.len ? p->discovery : p->issuer;
+
     /* static keys: the files, and a Supabase legacy secret */
 
     conf->static_keys = ngx_array_create(cf->pool, 2, sizeof(ma_keyset_t *));
@@ -695,7 +709,9 @@ ngx_http_mastra_auth_keys_setup(ngx_conf_t *cf,
     if (ngx_http_mastra_auth_ma_list(cf, conf->issuers, &p->issuer,
                                      &options.issuers, &options.nissuers)
         != NGX_OK
-        || ngx_http_mastra_auth_ma_list(cf, conf->audiences, &p->audience,
+        || ngx_http_mastra_auth_ma_list(cf, conf->audiences,
+                                        conf->resource.len ? &conf->resource
+                                                           : &p->audience,
                                         &options.audiences,
                                         &options.naudiences)
            != NGX_OK)

@@ -77,7 +77,9 @@ ngx_http_mastra_auth_refuse(ngx_http_request_t *r,
 
     case ngx_http_mastra_auth_forbidden:
         body = &ngx_http_mastra_auth_body_forbidden;
-        challenge = &alcf->challenge_forbidden;
+        challenge = (ctx->reason == MA_SCOPE_MISSING
+                     && alcf->challenge_scope.len)
+                    ? &alcf->challenge_scope : &alcf->challenge_forbidden;
         break;
 
     case ngx_http_mastra_auth_unavailable:

@@ -66,6 +66,10 @@ http {
     mastra_auth_mode enforce;
     mastra_auth_dev_playground off;
     mastra_auth_encoded_slashes refuse;
+    mastra_auth_resource https://mcp.example.com/;
+    mastra_auth_authorization_server https://as.example.com/ https://as2.example.com/;
+    mastra_auth_scope a b;
+    mastra_auth_resource_name "http level";
 
     server {
         listen 127.0.0.1:%%PORT_1%%;
@@ -87,9 +91,17 @@ http {
         mastra_auth_mode observe;
         mastra_auth_dev_playground off;
         mastra_auth_encoded_slashes allow;
+        mastra_auth_resource https://mcp.example.com/api;
+        mastra_auth_authorization_server https://as.example.com/;
+        mastra_auth_scope mcp:tools;
+        mastra_auth_resource_name "Mastra tools";
 
         location / {
             mastra_auth_provider off;
+        }
+
+        location /.well-known/oauth-protected-resource/ {
+            mastra_auth_resource_metadata;
         }
 
         location /a/ {
@@ -114,6 +126,10 @@ http {
             mastra_auth_realm "a realm";
             mastra_auth_mode enforce;
             mastra_auth_encoded_slashes refuse;
+            mastra_auth_resource https://mcp.example.com/a;
+            mastra_auth_authorization_server https://as3.example.com/;
+            mastra_auth_scope c;
+            mastra_auth_resource_name a;
         }
     }
 }
@@ -239,6 +255,145 @@ $t->config_fails(loc('            mastra_auth_provider jwt; #HERE'),
     qr/mastra_auth_provider.*duplicate/, 'provider twice in a location');
 $t->config_fails(loc('            mastra_auth_realm a; mastra_auth_realm b; #HERE'),
     qr/mastra_auth_realm.*duplicate/, 'realm twice in a location');
+
+# OAuth protected resources (docs/mcp.md)
+for my $case (
+    [ '/api/mcp', 'not an absolute' ],
+    [ 'mcp.example.com/mcp', 'not an absolute' ],
+    [ 'ftp://mcp.example.com/mcp', 'not an absolute' ],
+    [ 'https://', 'no host' ],
+    [ 'https:///mcp', 'no host' ],
+    [ 'https://mcp.example.com/mcp#x', 'fragment' ],
+    [ 'https://mcp.example.com/mcp?x=1', 'query' ],
+    [ 'https://user:pw@mcp.example.com/mcp', 'user information' ],
+    [ 'https://mcp.example.com/a%zz', 'percent escape' ],
+    [ 'https://mcp.example.com/a"b', 'character' ],
+    [ 'https://mcp.example.com/a\\\\b', 'character' ],
+    [ 'https://mcp.example.com/a b', 'character' ])
+{
+    my ($v, $why) = @$case;
+    (my $shown = $v) =~ s/\\\\/\\/g;
+    $t->config_fails(loc(qq(            mastra_auth_resource '$v'; #HERE)),
+        qr/^(?=.*"mastra_auth_resource")(?=.*"\Q$shown\E")(?=.*\Q$why\E)/,
+        "resource $v refused: $why");
+}
+$t->config_fails(loc('            mastra_auth_authorization_server https://a.example/ '
+    . 'https://b.example/?tenant=1; #HERE'),
+    qr/^(?=.*"mastra_auth_authorization_server")(?=.*"https:\/\/b\.example\/\?tenant=1")/,
+    'authorization server with a query refused');
+$t->config_fails(loc('            mastra_auth_authorization_server issuer; #HERE'),
+    qr/"mastra_auth_authorization_server".*"issuer"/,
+    'authorization server not a URL refused');
+for my $v (q('a"b'), q("a\\\\b"), q("a b"), q(""), qq("caf\x{c3}\x{a9}")) {
+    $t->config_fails(loc("            mastra_auth_scope read $v; #HERE"),
+        qr/"mastra_auth_scope".*invalid scope/, "scope $v refused");
+}
+$t->config_fails(loc('            mastra_auth_resource https://a.example/x; '
+    . 'mastra_auth_resource https://a.example/y; #HERE'),
+    qr/mastra_auth_resource.*duplicate/, 'resource twice in a location');
+$t->config_fails(loc('            mastra_auth_resource_name a; mastra_auth_resource_name b; #HERE'),
+    qr/mastra_auth_resource_name.*duplicate/, 'resource name twice');
+$t->config_fails(loc('            mastra_auth_resource_name ""; #HERE'),
+    qr/mastra_auth_resource_name.*empty/, 'empty resource name');
+$t->config_fails(loc("            mastra_auth_resource https://a.example/x; #HERE\n"
+    . "            mastra_auth_authorization_server https://as.example;\n"
+    . "            mastra_auth_resource_name \"bad \xff byte\";"),
+    qr/"mastra_auth_resource_name".*UTF-8/, 'resource name not in UTF-8');
+$t->config_fails(loc('            mastra_auth_resource https://a.example/x; #HERE'),
+    qr/"mastra_auth_resource".*needs "mastra_auth_authorization_server"/,
+    'jwt names no issuer: the authorization server is needed');
+$t->config_ok(loc("            mastra_auth_resource https://a.example/x;\n"
+    . "            mastra_auth_issuer https://as.example;"),
+    'jwt with an issuer: the authorization server is the issuer');
+
+# the metadata location: in a location, with a resource in its server
+sub server {
+    my ($body) = @_;
+    return <<"EOF";
+%%TEST_GLOBALS%%
+events {
+}
+http {
+    %%TEST_GLOBALS_HTTP%%
+    server {
+        listen 127.0.0.1:%%PORT_1%%;
+        mastra_auth_provider jwt;
+        mastra_auth_secret $S;
+        mastra_auth_authorization_server https://as.example;
+$body
+    }
+    server {
+        listen 127.0.0.1:%%PORT_2%%;
+        location /api/ {
+            mastra_auth_provider jwt;
+            mastra_auth_secret $S;
+            mastra_auth_authorization_server https://as.example;
+            mastra_auth_resource https://other.example/api;
+        }
+    }
+}
+EOF
+}
+$t->config_fails(server(<<'EOF'),
+        location /.well-known/oauth-protected-resource/ {
+            mastra_auth_resource_metadata; #HERE
+        }
+EOF
+    qr/"mastra_auth_resource_metadata".*no location of this server/,
+    'metadata without a resource in its server (another server has one)');
+$t->config_fails(server(<<'EOF'),
+        location /api/ {
+            mastra_auth_provider off;
+            mastra_auth_resource https://a.example/api;
+        }
+        location /.well-known/oauth-protected-resource/ {
+            mastra_auth_resource_metadata; #HERE
+        }
+EOF
+    qr/"mastra_auth_resource_metadata".*no location of this server/,
+    'metadata: a resource no location checks does not count');
+$t->config_fails(server(<<'EOF'),
+        mastra_auth_resource_metadata; #HERE
+EOF
+    qr/"mastra_auth_resource_metadata" directive is not allowed here/,
+    'metadata in a server block: not allowed');
+$t->config_fails(server(<<'EOF'),
+        location /a/ {
+            mastra_auth_resource https://a.example/api;
+            mastra_auth_scope read;
+        }
+        location /b/ {
+            mastra_auth_resource https://a.example/api; #HERE
+            mastra_auth_scope write;
+        }
+EOF
+    qr/"mastra_auth_resource" "https:\/\/a\.example\/api".*described differently/,
+    'one resource, two descriptions');
+$t->config_fails(server(<<'EOF'),
+        location /a/ {
+            mastra_auth_resource https://a.example/api;
+        }
+        location /b/ {
+            mastra_auth_resource https://b.example/api; #HERE
+        }
+EOF
+    qr/"mastra_auth_resource" "https:\/\/b\.example\/api".*same metadata path/,
+    'two resources, one metadata path');
+$t->config_ok(server(<<'EOF'), 'a server-level resource seen by every location');
+        mastra_auth_resource https://a.example/api;
+        mastra_auth_scope read;
+        location /a/ {
+        }
+        location /b/ {
+            mastra_auth_claim role = admin;
+        }
+        location /health {
+            mastra_auth_provider off;
+        }
+        location /.well-known/oauth-protected-resource/ {
+            mastra_auth_resource_metadata;
+        }
+EOF
 
 # contexts
 $t->config_fails(<<'EOF', qr/mastra_auth_provider.*not allowed here/,

@@ -48,8 +48,12 @@ typedef enum {
     MA_BAD_PATH,
     MA_BETTER_AUTH_UNAVAILABLE,   /* get-session failed or timed out */
     MA_CONFIG_INVALID,     /* a configuration value was refused */
-    MA_INTERNAL_ERROR      /* out of memory or an unexpected failure */
+    MA_INTERNAL_ERROR,     /* out of memory or an unexpected failure */
+    MA_SCOPE_MISSING       /* a mastra_auth_scope is not granted */
 } ma_status_t;
+
+/* The last status: tables indexed by status (the metrics) are sized by it. */
+#define MA_STATUS_LAST  MA_SCOPE_MISSING
 
 /* The reason code of a status, e.g. "token_expired"; never NULL. */
 const char *ma_status_code(ma_status_t status);

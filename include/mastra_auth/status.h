@@ -24,6 +24,7 @@ enum class Status : int {
     BetterAuthUnavailable, // Better Auth could not be asked about a session
     ConfigInvalid,         // a configuration value was refused
     InternalError,         // out of memory or an unexpected failure
+    ScopeMissing,          // the token lacks a mastra_auth_scope
 };
 
 // The reason code, e.g. "token_expired"; never null.

@@ -22,6 +22,7 @@ const char *to_string(Status status) noexcept {
     case Status::BetterAuthUnavailable: return "better_auth_unavailable";
     case Status::ConfigInvalid: return "config_invalid";
     case Status::InternalError: return "internal_error";
+    case Status::ScopeMissing: return "scope_missing";
     }
     return "internal_error";
 }

@@ -107,6 +107,7 @@ TEST(Api, StatusCodesMatchTheSpec) {
         {MA_BETTER_AUTH_UNAVAILABLE, "better_auth_unavailable"},
         {MA_CONFIG_INVALID, "config_invalid"},
         {MA_INTERNAL_ERROR, "internal_error"},
+        {MA_SCOPE_MISSING, "scope_missing"},
     };
     int expected_value = 0;
     for (const auto &[status, code] : codes) {
