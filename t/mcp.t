@@ -86,6 +86,12 @@ http {
             %%AUTH_PROXY%%
         }
 
+        # the counters, to see the step-up refusals counted by their reason
+        location = /metrics {
+            mastra_auth_provider off;
+            mastra_auth_metrics;
+        }
+
         # inherits "jwt" from the server: never checked all the same
         location /.well-known/oauth-protected-resource {
             mastra_auth_resource_metadata;
@@ -202,6 +208,15 @@ is($r->outcome, '200 ok -', 'token in the query: the resource holds too');
 my $step_up = qq(Bearer realm="mastra", error="insufficient_scope", )
     . qq(scope="mcp:tools mcp:read", resource_metadata="$WEATHER_MD");
 
+sub scope_refusals {
+    my $m = $t->request(method => 'GET', uri => '/metrics');
+    die 'metrics: ' . $m->status unless $m->status == 200;
+    $m->body =~ /^mastra_auth_refusals_total\{reason="scope_missing"\} (\d+)$/m
+        or die "no scope_missing series\n" . $m->body;
+    return $1;
+}
+my $scope_refusals_before = scope_refusals();
+
 for my $case (
     [ 'mcp:tools', 'one of two scopes' ],
     [ 'mcp:toolsx mcp:read', 'a scope that only starts like one' ],
@@ -217,6 +232,8 @@ for my $case (
     is($r->body, '{"error":"Access denied"}', "$name: body");
     is($r->header('WWW-Authenticate'), $step_up, "$name: step-up challenge");
 }
+is(scope_refusals() - $scope_refusals_before, 6,
+    'the six step-up refusals are counted as scope_missing');
 
 $r = $t->bearer('/api/mcp/weather/mcp', token(aud => $WEATHER,
     scp => [ 'mcp:tools' ], scope => 'mcp:read'));
