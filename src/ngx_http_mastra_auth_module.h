@@ -57,6 +57,9 @@
 /* mastra_auth_verify_cache default: about 8000 tokens */
 #define NGX_HTTP_MASTRA_AUTH_VERIFY_CACHE    (1024 * 1024)
 
+/* room for a reason the core writes at configuration time */
+#define NGX_HTTP_MASTRA_AUTH_ERRLEN  512
+
 
 /* $mastra_auth_status values, in the order of docs/variables.md */
 typedef enum {
@@ -248,14 +251,67 @@ ngx_str_t ngx_http_mastra_auth_where(ngx_conf_t *cf);
 ngx_int_t ngx_http_mastra_auth_better_auth_names(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *conf);
 
-/* ngx_http_mastra_auth_module.c */
+/* ngx_http_mastra_auth_conf_keys.c */
+char *ngx_http_mastra_auth_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_algorithms(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_jwks_uri(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_ca_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_forward_jwt(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_verify_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* ngx_http_mastra_auth_conf_routes.c */
+char *ngx_http_mastra_auth_claim(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_token_source(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_route(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_rule(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* ngx_http_mastra_auth_conf_better_auth.c */
+char *ngx_http_mastra_auth_better_auth_str(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_mastra_auth_better_auth_cookie(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
+/* ngx_http_mastra_auth_conf_slots.c */
+char *ngx_http_mastra_auth_str_list(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_realm(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_dev_playground(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_enum_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_sec_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_msec_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* ngx_http_mastra_auth_secret.c */
+ngx_int_t ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *value, ngx_str_t *secret);
 ngx_int_t ngx_http_mastra_auth_signaller_secret(ngx_conf_t *cf,
     ngx_str_t *secret);
-
-/* pool cleanups for the core's handles (ngx_http_mastra_auth_module.c) */
+ngx_int_t ngx_http_mastra_auth_read_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *path, ngx_str_t *content);
 void ngx_http_mastra_auth_cleanup_secret(void *data);
+
+/* pool cleanups for the core's handles (ngx_http_mastra_auth_cleanup.c) */
+void ngx_http_mastra_auth_cleanup_condition(void *data);
+void ngx_http_mastra_auth_cleanup_forwarder(void *data);
 void ngx_http_mastra_auth_cleanup_keyset(void *data);
 void ngx_http_mastra_auth_cleanup_identity(void *data);
+void ngx_http_mastra_auth_cleanup_pattern(void *data);
 
 /* ngx_http_mastra_auth_token.c */
 ngx_int_t ngx_http_mastra_auth_find_token(ngx_http_request_t *r,

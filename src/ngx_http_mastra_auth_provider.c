@@ -17,8 +17,6 @@
 #include "ngx_http_mastra_auth_module.h"
 
 
-#define NGX_HTTP_MASTRA_AUTH_ERRLEN  512
-
 #define NGX_HTTP_MASTRA_AUTH_ALL_ALGORITHMS  ((1u << 13) - 1)
 
 
