@@ -113,20 +113,36 @@ typedef struct {
 
 
 /*
+ * An entry of a store in the zone (ngx_http_mastra_auth_store.c): found by
+ * a 32-byte hash, dropped at its time, the least recently used evicted
+ * first.  Each store's entries begin with it.
+ */
+typedef struct {
+    ngx_rbtree_node_t           node;       /* key: the hash's first bytes */
+    ngx_queue_t                 queue;      /* least recently used last */
+    u_char                      hash[32];
+    time_t                      until;      /* dropped at this second */
+} ngx_http_mastra_auth_entry_t;
+
+
+typedef struct {
+    ngx_rbtree_t                tree;
+    ngx_rbtree_node_t           sentinel;
+    ngx_queue_t                 lru;
+    ngx_uint_t                  count;
+    ngx_uint_t                  max;        /* entries; 0: the zone bounds */
+    ngx_uint_t                  tries;      /* evictions to make room */
+} ngx_http_mastra_auth_store_t;
+
+
+/*
  * The shared zone: key-set slots, Better Auth answers by token hash, and
  * the verified-token cache.
  */
 typedef struct {
     ngx_queue_t                 slots;
-    ngx_rbtree_t                sessions;
-    ngx_rbtree_node_t           sentinel;
-    ngx_queue_t                 lru;
-
-    ngx_rbtree_t                verified;
-    ngx_rbtree_node_t           verified_sentinel;
-    ngx_queue_t                 verified_lru;
-    ngx_uint_t                  verified_count;
-    ngx_uint_t                  verified_max;   /* set by each configuration */
+    ngx_http_mastra_auth_store_t  sessions;
+    ngx_http_mastra_auth_store_t  verified;   /* max set by each configuration */
 } ngx_http_mastra_auth_shctx_t;
 
 
@@ -340,6 +356,20 @@ ngx_int_t ngx_http_mastra_auth_keys_acquire(ngx_http_request_t *r,
 time_t ngx_http_mastra_auth_keys_retry_after(ngx_http_request_t *r,
     ngx_http_mastra_auth_keyset_t *ks);
 void ngx_http_mastra_auth_task_guard(ngx_event_t *guard, ngx_msec_t timeout);
+
+/* ngx_http_mastra_auth_store.c: with the zone's lock held */
+void ngx_http_mastra_auth_store_init(ngx_http_mastra_auth_store_t *store,
+    ngx_uint_t tries);
+ngx_http_mastra_auth_entry_t *ngx_http_mastra_auth_store_lookup(
+    ngx_http_mastra_auth_store_t *store, ngx_slab_pool_t *shpool,
+    u_char *hash, time_t now);
+ngx_http_mastra_auth_entry_t *ngx_http_mastra_auth_store_insert(
+    ngx_http_mastra_auth_store_t *store, ngx_slab_pool_t *shpool,
+    u_char *hash, size_t size);
+void ngx_http_mastra_auth_store_touch(ngx_http_mastra_auth_store_t *store,
+    ngx_http_mastra_auth_entry_t *entry);
+void ngx_http_mastra_auth_store_free(ngx_http_mastra_auth_store_t *store,
+    ngx_slab_pool_t *shpool, ngx_http_mastra_auth_entry_t *entry);
 
 /* ngx_http_mastra_auth_cache.c */
 void ngx_http_mastra_auth_cache_init(ngx_http_mastra_auth_shctx_t *sh,
