@@ -450,7 +450,7 @@ ngx_http_mastra_auth_create_loc_conf(ngx_conf_t *cf)
      *     conf->secret = { 0, NULL };
      *     conf->secret_where = { 0, NULL };
      *     conf->realm = { 0, NULL };
-     *     conf->verifier = NULL;
+     *     conf->jws_verifier = NULL;
      *     conf->challenge_* = { 0, NULL };
      */
 
@@ -651,7 +651,7 @@ ngx_http_mastra_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     /* one cache per zone, as large as the largest a location asks for */
 
-    if (conf->verify_cache && (conf->verifier || conf->jws_verifier)) {
+    if (conf->verify_cache && conf->jws_verifier) {
         amcf = ngx_http_conf_get_module_main_conf(cf,
                                                   ngx_http_mastra_auth_module);
         amcf->verify_cache = ngx_max(amcf->verify_cache, conf->verify_cache);

@@ -142,7 +142,7 @@ typedef struct {
 typedef struct {
     ngx_queue_t                 slots;
     ngx_http_mastra_auth_store_t  sessions;
-    ngx_http_mastra_auth_store_t  verified;   /* max set by each configuration */
+    ngx_http_mastra_auth_store_t  verified;   /* max: each configuration */
 } ngx_http_mastra_auth_shctx_t;
 
 
@@ -224,8 +224,7 @@ typedef struct {
     size_t                      verify_cache;      /* bytes, 0: off */
 
     /* derived at merge time */
-    ma_verifier_t              *verifier;          /* jwt */
-    ma_jws_verifier_t          *jws_verifier;      /* key-set providers */
+    ma_jws_verifier_t          *jws_verifier;
     ngx_array_t                *static_keys;       /* ma_keyset_t * */
     ngx_array_t                *remote_keys;       /* keyset_t * */
     u_char                      session_key_base[32];   /* better-auth */
@@ -366,10 +365,13 @@ ngx_http_mastra_auth_entry_t *ngx_http_mastra_auth_store_lookup(
 ngx_http_mastra_auth_entry_t *ngx_http_mastra_auth_store_insert(
     ngx_http_mastra_auth_store_t *store, ngx_slab_pool_t *shpool,
     u_char *hash, size_t size);
-void ngx_http_mastra_auth_store_touch(ngx_http_mastra_auth_store_t *store,
-    ngx_http_mastra_auth_entry_t *entry);
 void ngx_http_mastra_auth_store_free(ngx_http_mastra_auth_store_t *store,
     ngx_slab_pool_t *shpool, ngx_http_mastra_auth_entry_t *entry);
+
+/* the entry is used now: the last to be evicted (inline: every hit) */
+#define ngx_http_mastra_auth_store_touch(store, entry)                       \
+    ngx_queue_remove(&(entry)->queue);                                        \
+    ngx_queue_insert_head(&(store)->lru, &(entry)->queue)
 
 /* ngx_http_mastra_auth_cache.c */
 void ngx_http_mastra_auth_cache_init(ngx_http_mastra_auth_shctx_t *sh,

@@ -180,17 +180,6 @@ ngx_http_mastra_auth_store_insert(ngx_http_mastra_auth_store_t *store,
 }
 
 
-/* the entry is used now: the last to be evicted */
-
-void
-ngx_http_mastra_auth_store_touch(ngx_http_mastra_auth_store_t *store,
-    ngx_http_mastra_auth_entry_t *entry)
-{
-    ngx_queue_remove(&entry->queue);
-    ngx_queue_insert_head(&store->lru, &entry->queue);
-}
-
-
 void
 ngx_http_mastra_auth_store_free(ngx_http_mastra_auth_store_t *store,
     ngx_slab_pool_t *shpool, ngx_http_mastra_auth_entry_t *entry)

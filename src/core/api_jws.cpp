@@ -11,7 +11,7 @@ using namespace mastra_auth::seam;
 
 namespace {
 
-// The claim checks both verifiers share (iss, aud, leeway).
+// The claim checks of a verifier (iss, aud, leeway).
 ClaimPolicy make_policy(const ma_str_t *issuers, size_t nissuers, const ma_str_t *audiences,
                         size_t naudiences, int64_t leeway) {
     ClaimPolicy policy;
@@ -24,59 +24,6 @@ ClaimPolicy make_policy(const ma_str_t *issuers, size_t nissuers, const ma_str_t
 }  // namespace
 
 extern "C" {
-
-ma_status_t ma_verifier_create(const ma_verifier_options_t *options, ma_verifier_t **out,
-                               char *err, size_t errlen) {
-    try {
-        *out = nullptr;
-        if (options->algorithms == 0 || (options->algorithms & ~unsigned{MA_ALG_HMAC}) != 0) {
-            set_error(err, errlen, "a shared secret verifies HS256, HS384 or HS512 only");
-            return MA_CONFIG_INVALID;
-        }
-        std::size_t min = ma_hmac_min_secret_len(options->algorithms);
-        if (options->secret.len < min) {
-            set_error(err, errlen, "the secret is " + std::to_string(options->secret.len) +
-                                       " bytes, shorter than the " + std::to_string(min) +
-                                       " bytes the strongest allowed HMAC needs (RFC 7518 3.2)");
-            return MA_CONFIG_INVALID;
-        }
-        *out = new ma_verifier_s{HmacVerifier(
-            std::string(view(options->secret)), options->algorithms,
-            make_policy(options->issuers, options->nissuers, options->audiences,
-                        options->naudiences, options->leeway))};
-        return MA_OK;
-    } catch (...) {
-        set_error(err, errlen, "out of memory");
-        return MA_INTERNAL_ERROR;
-    }
-}
-
-void ma_verifier_free(ma_verifier_t *verifier) { delete verifier; }
-
-ma_status_t ma_verify(const ma_verifier_t *verifier, ma_str_t token, int64_t now,
-                      ma_identity_t **identity) {
-    try {
-        *identity = new ma_identity_s{};
-        return to_c(verifier->verifier.verify(view(token), now, (*identity)->identity));
-    } catch (...) {
-        return MA_INTERNAL_ERROR;
-    }
-}
-
-ma_status_t ma_verify_known(const ma_verifier_t *verifier, ma_str_t token, int64_t now,
-                            ma_identity_t **identity) {
-    try {
-        *identity = new ma_identity_s{};
-        return to_c(verifier->verifier.verify(view(token), now, (*identity)->identity,
-                                              Signature::KnownGood));
-    } catch (...) {
-        return MA_INTERNAL_ERROR;
-    }
-}
-
-void ma_verifier_cache_key(const ma_verifier_t *verifier, ma_str_t token, unsigned char out[32]) {
-    verifier->verifier.cache_key(view(token), out);
-}
 
 ma_status_t ma_jws_verifier_create(const ma_jws_options_t *options, ma_jws_verifier_t **out,
                                    char *err, size_t errlen) {
@@ -104,12 +51,15 @@ ma_status_t ma_jws_verify(const ma_jws_verifier_t *verifier, ma_str_t token, int
                           ma_identity_t **identity) {
     try {
         *identity = new ma_identity_s{};
-        std::vector<const KeySet *> list;
+        // The worker's thread keeps the list's capacity from the last
+        // token: a request costs no allocation here (as the parse scratch).
+        static thread_local std::vector<const KeySet *> list;
+        list.clear();
         for (std::size_t i = 0; i < nsets; i++) list.push_back(&sets[i]->set);
         KeySupply from = supply == MA_KEYS_PENDING   ? KeySupply::Pending
                          : supply == MA_KEYS_FETCHED ? KeySupply::Fetched
                                                      : KeySupply::Fixed;
-        return to_c(verifier->verifier.verify(view(token), now, list, /*ignore_kid=*/false,
+        return to_c(verifier->verifier.verify(view(token), now, list,
                                               (*identity)->identity, Signature::Check, from));
     } catch (...) {
         return MA_INTERNAL_ERROR;
@@ -120,7 +70,7 @@ ma_status_t ma_jws_verify_known(const ma_jws_verifier_t *verifier, ma_str_t toke
                                 ma_identity_t **identity) {
     try {
         *identity = new ma_identity_s{};
-        return to_c(verifier->verifier.verify(view(token), now, {}, /*ignore_kid=*/false,
+        return to_c(verifier->verifier.verify(view(token), now, {},
                                               (*identity)->identity, Signature::KnownGood));
     } catch (...) {
         return MA_INTERNAL_ERROR;

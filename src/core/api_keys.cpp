@@ -50,9 +50,21 @@ ma_status_t ma_keyset_parse_pem(ma_str_t text, ma_keyset_t **out, char *err, siz
     }
 }
 
-ma_status_t ma_keyset_from_secret(ma_str_t secret, unsigned algorithms, ma_keyset_t **out) {
+ma_status_t ma_keyset_from_secret(ma_str_t secret, unsigned algorithms, ma_keyset_t **out,
+                                  char *err, size_t errlen) {
     try {
         *out = nullptr;
+        if (algorithms == 0 || (algorithms & ~unsigned{MA_ALG_HMAC}) != 0) {
+            set_error(err, errlen, "a shared secret verifies HS256, HS384 or HS512 only");
+            return MA_CONFIG_INVALID;
+        }
+        std::size_t min = ma_hmac_min_secret_len(algorithms);
+        if (secret.len < min) {
+            set_error(err, errlen, "the secret is " + std::to_string(secret.len) +
+                                       " bytes, shorter than the " + std::to_string(min) +
+                                       " bytes the strongest allowed HMAC needs (RFC 7518 3.2)");
+            return MA_CONFIG_INVALID;
+        }
         auto set = std::make_unique<ma_keyset_s>();
         PublicKey key;
         key.family = KeyFamily::Oct;
@@ -62,6 +74,7 @@ ma_status_t ma_keyset_from_secret(ma_str_t secret, unsigned algorithms, ma_keyse
         *out = set.release();
         return MA_OK;
     } catch (...) {
+        set_error(err, errlen, "out of memory");
         return MA_INTERNAL_ERROR;
     }
 }

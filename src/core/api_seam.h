@@ -24,10 +24,6 @@
 #include "mastra_auth/status.h"
 #include "mastra_auth/verifier.h"
 
-struct ma_verifier_s {
-    mastra_auth::HmacVerifier verifier;
-};
-
 struct ma_identity_s {
     mastra_auth::Identity identity;
 };
