@@ -36,30 +36,19 @@
 
 
 typedef struct {
-    ngx_rbtree_node_t           node;       /* key: the digest's first bytes */
-    ngx_queue_t                 queue;      /* least recently used last */
-    u_char                      digest[32];
-    time_t                      valid_until;
+    ngx_http_mastra_auth_entry_t  entry;    /* until: the token's exp */
     ngx_uint_t                  epoch;
 } ngx_http_mastra_auth_verified_t;
 
 
 static ngx_http_mastra_auth_zone_ctx_t *ngx_http_mastra_auth_cache_zone(
     ngx_http_request_t *r);
-static ngx_http_mastra_auth_verified_t *ngx_http_mastra_auth_cache_find(
-    ngx_http_mastra_auth_shctx_t *sh, u_char *digest);
-static void ngx_http_mastra_auth_cache_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
-static void ngx_http_mastra_auth_cache_free(ngx_http_mastra_auth_zone_ctx_t *zone,
-    ngx_http_mastra_auth_verified_t *vn);
-static ngx_uint_t ngx_http_mastra_auth_cache_evict_oldest(
-    ngx_http_mastra_auth_zone_ctx_t *zone);
 
 
 /*
  * An empty cache in sh, of as many entries as size bytes hold (one slab
- * chunk each); the tree and the list stay as they are on a reload, where
- * only the bound follows the new configuration.
+ * chunk each); the store stays as it is on a reload, where only the bound
+ * follows the new configuration.
  */
 
 void
@@ -69,59 +58,15 @@ ngx_http_mastra_auth_cache_init(ngx_http_mastra_auth_shctx_t *sh, size_t size,
     size_t  chunk;
 
     if (!reload) {
-        ngx_rbtree_init(&sh->verified, &sh->verified_sentinel,
-                        ngx_http_mastra_auth_cache_insert_value);
-        ngx_queue_init(&sh->verified_lru);
+        /* the zone is shared with key sets and sessions: make room */
+        ngx_http_mastra_auth_store_init(&sh->verified, 8);
     }
 
     for (chunk = 8; chunk < sizeof(ngx_http_mastra_auth_verified_t); chunk <<= 1) {
         /* void */
     }
 
-    sh->verified_max = size / chunk;
-}
-
-
-/*
- * Orders by the digest's first bytes, then by the whole digest, so that
- * lookups are exact whatever two digests share.
- */
-
-static void
-ngx_http_mastra_auth_cache_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t               **p;
-    ngx_http_mastra_auth_verified_t  *vn, *vt;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-            p = &temp->right;
-
-        } else {
-            vn = (ngx_http_mastra_auth_verified_t *) node;
-            vt = (ngx_http_mastra_auth_verified_t *) temp;
-
-            p = (ngx_memcmp(vn->digest, vt->digest, 32) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
+    sh->verified.max = size / chunk;
 }
 
 
@@ -150,17 +95,20 @@ ngx_http_mastra_auth_cache_lookup(ngx_http_request_t *r,
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    vn = ngx_http_mastra_auth_cache_find(zone->sh, digest);
+    vn = (ngx_http_mastra_auth_verified_t *)
+             ngx_http_mastra_auth_store_lookup(&zone->sh->verified,
+                                               zone->shpool, digest,
+                                               ngx_time());
 
     if (vn) {
-        if (vn->epoch == epoch && ngx_time() < vn->valid_until) {
-            ngx_queue_remove(&vn->queue);
-            ngx_queue_insert_head(&zone->sh->verified_lru, &vn->queue);
+        if (vn->epoch == epoch) {
+            ngx_http_mastra_auth_store_touch(&zone->sh->verified, &vn->entry);
             ctx->cache_status = NGX_HTTP_MASTRA_AUTH_CACHE_HIT;
             rc = NGX_OK;
 
         } else {
-            ngx_http_mastra_auth_cache_free(zone, vn);
+            ngx_http_mastra_auth_store_free(&zone->sh->verified, zone->shpool,
+                                            &vn->entry);
         }
     }
 
@@ -180,7 +128,7 @@ void
 ngx_http_mastra_auth_cache_store(ngx_http_request_t *r, u_char *digest,
     ngx_uint_t epoch, int64_t valid_until)
 {
-    ngx_uint_t                         tries;
+    time_t                             now;
     ngx_http_mastra_auth_shctx_t      *sh;
     ngx_http_mastra_auth_zone_ctx_t   *zone;
     ngx_http_mastra_auth_verified_t   *vn;
@@ -191,55 +139,37 @@ ngx_http_mastra_auth_cache_store(ngx_http_request_t *r, u_char *digest,
     }
 
     sh = zone->sh;
+    now = ngx_time();
 
-    if (valid_until <= (int64_t) ngx_time()) {
+    if (valid_until <= (int64_t) now) {
         return;
     }
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    if (sh->verified_max == 0) {
+    if (sh->verified.max == 0) {
         goto done;
     }
 
-    vn = ngx_http_mastra_auth_cache_find(sh, digest);
+    vn = (ngx_http_mastra_auth_verified_t *)
+             ngx_http_mastra_auth_store_lookup(&sh->verified, zone->shpool,
+                                               digest, now);
 
     if (vn == NULL) {
-
-        while (sh->verified_count >= sh->verified_max
-               && ngx_http_mastra_auth_cache_evict_oldest(zone))
-        {
-            /* void */
-        }
-
-        /* the zone is shared with key sets and sessions: make room */
-
-        for (tries = 0; tries < 8; tries++) {
-            vn = ngx_slab_alloc_locked(zone->shpool,
+        vn = (ngx_http_mastra_auth_verified_t *)
+                 ngx_http_mastra_auth_store_insert(&sh->verified,
+                                   zone->shpool, digest,
                                    sizeof(ngx_http_mastra_auth_verified_t));
-            if (vn || !ngx_http_mastra_auth_cache_evict_oldest(zone)) {
-                break;
-            }
-        }
-
         if (vn == NULL) {
             goto done;
         }
 
-        ngx_memcpy(&vn->node.key, digest, sizeof(ngx_rbtree_key_t));
-        ngx_memcpy(vn->digest, digest, 32);
-
-        ngx_rbtree_insert(&sh->verified, &vn->node);
-        sh->verified_count++;
-
     } else {
-        ngx_queue_remove(&vn->queue);
+        ngx_http_mastra_auth_store_touch(&sh->verified, &vn->entry);
     }
 
-    ngx_queue_insert_head(&sh->verified_lru, &vn->queue);
-
     vn->epoch = epoch;
-    vn->valid_until = valid_until > (int64_t) NGX_MAX_TIME_T_VALUE
+    vn->entry.until = valid_until > (int64_t) NGX_MAX_TIME_T_VALUE
                       ? NGX_MAX_TIME_T_VALUE : (time_t) valid_until;
 
 done:
@@ -300,70 +230,4 @@ ngx_http_mastra_auth_cache_zone(ngx_http_request_t *r)
 #else
     return amcf->zone->data;
 #endif
-}
-
-
-static ngx_http_mastra_auth_verified_t *
-ngx_http_mastra_auth_cache_find(ngx_http_mastra_auth_shctx_t *sh,
-    u_char *digest)
-{
-    ngx_int_t                         rc;
-    ngx_rbtree_key_t                  key;
-    ngx_rbtree_node_t                *node, *sentinel;
-    ngx_http_mastra_auth_verified_t  *vn;
-
-    ngx_memcpy(&key, digest, sizeof(ngx_rbtree_key_t));
-
-    node = sh->verified.root;
-    sentinel = sh->verified.sentinel;
-
-    while (node != sentinel) {
-
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        vn = (ngx_http_mastra_auth_verified_t *) node;
-
-        rc = ngx_memcmp(digest, vn->digest, 32);
-
-        if (rc == 0) {
-            return vn;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
-    }
-
-    return NULL;
-}
-
-
-static void
-ngx_http_mastra_auth_cache_free(ngx_http_mastra_auth_zone_ctx_t *zone,
-    ngx_http_mastra_auth_verified_t *vn)
-{
-    ngx_rbtree_delete(&zone->sh->verified, &vn->node);
-    ngx_queue_remove(&vn->queue);
-    ngx_slab_free_locked(zone->shpool, vn);
-    zone->sh->verified_count--;
-}
-
-
-/* forgets the least recently used entry; 0 when there was none */
-
-static ngx_uint_t
-ngx_http_mastra_auth_cache_evict_oldest(ngx_http_mastra_auth_zone_ctx_t *zone)
-{
-    ngx_queue_t  *q;
-
-    if (ngx_queue_empty(&zone->sh->verified_lru)) {
-        return 0;
-    }
-
-    q = ngx_queue_last(&zone->sh->verified_lru);
-    ngx_http_mastra_auth_cache_free(zone,
-                   ngx_queue_data(q, ngx_http_mastra_auth_verified_t, queue));
-
-    return 1;
 }

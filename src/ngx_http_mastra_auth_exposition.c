@@ -428,8 +428,8 @@ ngx_http_mastra_auth_metrics_write(ngx_http_request_t *r,
         "tokens the cache holds.\n"
         "# TYPE mastra_auth_verify_cache_max_entries gauge\n"
         "mastra_auth_verify_cache_max_entries %ui\n",
-        m->verify_hits, m->verify_misses, zone->sh->verified_count,
-        zone->sh->verified_max);
+        m->verify_hits, m->verify_misses, zone->sh->verified.count,
+        zone->sh->verified.max);
 
     ngx_http_mastra_auth_out(out,
         "# HELP mastra_auth_session_cache_hits_total Better Auth session "

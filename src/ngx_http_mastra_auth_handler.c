@@ -40,10 +40,7 @@ static ngx_int_t ngx_http_mastra_auth_authenticate(ngx_http_request_t *r,
     ma_status_t *status);
 static ngx_int_t ngx_http_mastra_auth_verify(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
-    ngx_str_t *token, ma_status_t *status);
-static ngx_int_t ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
-    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
-    ma_str_t token, ma_status_t *status);
+    ngx_str_t *jws, ma_status_t *status);
 static ngx_int_t ngx_http_mastra_auth_wait(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx);
 static void ngx_http_mastra_auth_resume(ngx_http_request_t *r);
@@ -341,61 +338,11 @@ ngx_http_mastra_auth_authenticate(ngx_http_request_t *r,
 
 
 /*
- * NGX_OK with *status set, NGX_AGAIN when the request must wait for a key
- * set being fetched, NGX_ERROR.
- */
-
-static ngx_int_t
-ngx_http_mastra_auth_verify(ngx_http_request_t *r,
-    ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
-    ngx_str_t *token, ma_status_t *status)
-{
-    u_char               digest[32];
-    ma_str_t             t;
-    ngx_pool_cleanup_t  *cln;
-
-    t.data = (const char *) token->data;
-    t.len = token->len;
-
-    if (alcf->verifier == NULL) {
-        return ngx_http_mastra_auth_verify_keys(r, alcf, ctx, t, status);
-    }
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (alcf->verify_cache) {
-        ma_verifier_cache_key(alcf->verifier, t, digest);
-
-        if (ngx_http_mastra_auth_cache_lookup(r, ctx, digest, 0) == NGX_OK) {
-            *status = ma_verify_known(alcf->verifier, t, ngx_time(),
-                                      &ctx->identity);
-            goto done;
-        }
-    }
-
-    *status = ma_verify(alcf->verifier, t, ngx_time(), &ctx->identity);
-
-    if (*status == MA_OK && alcf->verify_cache) {
-        ngx_http_mastra_auth_cache_store(r, digest, 0,
-                                    ma_identity_valid_until(ctx->identity));
-    }
-
-done:
-
-    if (ctx->identity != NULL) {
-        cln->handler = ngx_http_mastra_auth_cleanup_identity;
-        cln->data = ctx->identity;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * The key-set providers: static keys and the remote sets this worker has.
+ * A compact JWS against the location's keys: static keys (jwt's secret, a
+ * key set of one oct key; files; a Supabase secret) and the remote sets
+ * this worker has.  NGX_OK with *status set, NGX_AGAIN when the request
+ * must wait for a key set being fetched, NGX_ERROR.
+ *
  * A request waits while a first fetch is in flight, and once more when its
  * kid is unknown and a refetch is allowed (at most one per set per 30 s).
  * Static keys beside the remote sets never settle a token that a remote
@@ -404,12 +351,13 @@ done:
  */
 
 static ngx_int_t
-ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
+ngx_http_mastra_auth_verify(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf, ngx_http_mastra_auth_ctx_t *ctx,
-    ma_str_t token, ma_status_t *status)
+    ngx_str_t *jws, ma_status_t *status)
 {
     u_char                           digest[32];
     size_t                           n;
+    ma_str_t                         token;
     ngx_int_t                        state;
     ngx_uint_t                       epoch;
     ngx_uint_t                       i, waiting, refreshing, may_wait;
@@ -418,19 +366,27 @@ ngx_http_mastra_auth_verify_keys(ngx_http_request_t *r,
     ngx_pool_cleanup_t              *cln;
     ngx_http_mastra_auth_keyset_t  **remote, *missing;
 
+    token.data = (const char *) jws->data;
+    token.len = jws->len;
+
     may_wait = ctx->wait_until == 0
                || (ngx_msec_int_t) (ctx->wait_until - ngx_current_msec) > 0;
 
-    sets = ngx_palloc(r->pool, (alcf->static_keys->nelts
-                                + alcf->remote_keys->nelts)
-                               * sizeof(ma_keyset_t *));
-    if (sets == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(sets, alcf->static_keys->elts,
-               alcf->static_keys->nelts * sizeof(ma_keyset_t *));
     n = alcf->static_keys->nelts;
+
+    if (alcf->remote_keys->nelts == 0) {
+        /* static keys only (jwt, files): the sets as configured */
+        sets = alcf->static_keys->elts;
+
+    } else {
+        sets = ngx_palloc(r->pool, (n + alcf->remote_keys->nelts)
+                                   * sizeof(ma_keyset_t *));
+        if (sets == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(sets, alcf->static_keys->elts, n * sizeof(ma_keyset_t *));
+    }
 
     waiting = 0;
     refreshing = 0;

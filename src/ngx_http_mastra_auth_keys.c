@@ -239,9 +239,8 @@ ngx_http_mastra_auth_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     ngx_queue_init(&ctx->sh->slots);
 
-    ngx_rbtree_init(&ctx->sh->sessions, &ctx->sh->sentinel,
-                    ngx_rbtree_insert_value);
-    ngx_queue_init(&ctx->sh->lru);
+    /* sessions are bounded by the zone: up to 16 evicted for a new one */
+    ngx_http_mastra_auth_store_init(&ctx->sh->sessions, 16);
 
     ngx_http_mastra_auth_cache_init(ctx->sh, ctx->verify_cache, 0);
 

@@ -57,6 +57,9 @@
 /* mastra_auth_verify_cache default: about 8000 tokens */
 #define NGX_HTTP_MASTRA_AUTH_VERIFY_CACHE    (1024 * 1024)
 
+/* room for a reason the core writes at configuration time */
+#define NGX_HTTP_MASTRA_AUTH_ERRLEN  512
+
 
 /* $mastra_auth_status values, in the order of docs/variables.md */
 typedef enum {
@@ -118,20 +121,36 @@ typedef struct {
 
 
 /*
+ * An entry of a store in the zone (ngx_http_mastra_auth_store.c): found by
+ * a 32-byte hash, dropped at its time, the least recently used evicted
+ * first.  Each store's entries begin with it.
+ */
+typedef struct {
+    ngx_rbtree_node_t           node;       /* key: the hash's first bytes */
+    ngx_queue_t                 queue;      /* least recently used last */
+    u_char                      hash[32];
+    time_t                      until;      /* dropped at this second */
+} ngx_http_mastra_auth_entry_t;
+
+
+typedef struct {
+    ngx_rbtree_t                tree;
+    ngx_rbtree_node_t           sentinel;
+    ngx_queue_t                 lru;
+    ngx_uint_t                  count;
+    ngx_uint_t                  max;        /* entries; 0: the zone bounds */
+    ngx_uint_t                  tries;      /* evictions to make room */
+} ngx_http_mastra_auth_store_t;
+
+
+/*
  * The shared zone: key-set slots, Better Auth answers by token hash, and
  * the verified-token cache.
  */
 typedef struct {
     ngx_queue_t                 slots;
-    ngx_rbtree_t                sessions;
-    ngx_rbtree_node_t           sentinel;
-    ngx_queue_t                 lru;
-
-    ngx_rbtree_t                verified;
-    ngx_rbtree_node_t           verified_sentinel;
-    ngx_queue_t                 verified_lru;
-    ngx_uint_t                  verified_count;
-    ngx_uint_t                  verified_max;   /* set by each configuration */
+    ngx_http_mastra_auth_store_t  sessions;
+    ngx_http_mastra_auth_store_t  verified;   /* max: each configuration */
     struct ngx_http_mastra_auth_metrics_s  *metrics;
 } ngx_http_mastra_auth_shctx_t;
 
@@ -214,8 +233,7 @@ typedef struct {
     size_t                      verify_cache;      /* bytes, 0: off */
 
     /* derived at merge time */
-    ma_verifier_t              *verifier;          /* jwt */
-    ma_jws_verifier_t          *jws_verifier;      /* key-set providers */
+    ma_jws_verifier_t          *jws_verifier;
     ngx_array_t                *static_keys;       /* ma_keyset_t * */
     ngx_array_t                *remote_keys;       /* keyset_t * */
     u_char                      session_key_base[32];   /* better-auth */
@@ -270,14 +288,67 @@ ngx_str_t ngx_http_mastra_auth_where(ngx_conf_t *cf);
 ngx_int_t ngx_http_mastra_auth_better_auth_names(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *conf);
 
-/* ngx_http_mastra_auth_module.c */
+/* ngx_http_mastra_auth_conf_keys.c */
+char *ngx_http_mastra_auth_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_algorithms(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_jwks_uri(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_ca_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_forward_jwt(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_verify_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* ngx_http_mastra_auth_conf_routes.c */
+char *ngx_http_mastra_auth_claim(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_token_source(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_route(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_rule(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* ngx_http_mastra_auth_conf_better_auth.c */
+char *ngx_http_mastra_auth_better_auth_str(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_mastra_auth_better_auth_cookie(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
+/* ngx_http_mastra_auth_conf_slots.c */
+char *ngx_http_mastra_auth_str_list(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_realm(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_dev_playground(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_enum_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_sec_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_mastra_auth_msec_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* ngx_http_mastra_auth_secret.c */
+ngx_int_t ngx_http_mastra_auth_read_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *value, ngx_str_t *secret);
 ngx_int_t ngx_http_mastra_auth_signaller_secret(ngx_conf_t *cf,
     ngx_str_t *secret);
-
-/* pool cleanups for the core's handles (ngx_http_mastra_auth_module.c) */
+ngx_int_t ngx_http_mastra_auth_read_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *path, ngx_str_t *content);
 void ngx_http_mastra_auth_cleanup_secret(void *data);
+
+/* pool cleanups for the core's handles (ngx_http_mastra_auth_cleanup.c) */
+void ngx_http_mastra_auth_cleanup_condition(void *data);
+void ngx_http_mastra_auth_cleanup_forwarder(void *data);
 void ngx_http_mastra_auth_cleanup_keyset(void *data);
 void ngx_http_mastra_auth_cleanup_identity(void *data);
+void ngx_http_mastra_auth_cleanup_pattern(void *data);
 
 /* ngx_http_mastra_auth_token.c */
 ngx_int_t ngx_http_mastra_auth_find_token(ngx_http_request_t *r,
@@ -306,6 +377,23 @@ ngx_int_t ngx_http_mastra_auth_keys_acquire(ngx_http_request_t *r,
 time_t ngx_http_mastra_auth_keys_retry_after(ngx_http_request_t *r,
     ngx_http_mastra_auth_keyset_t *ks);
 void ngx_http_mastra_auth_task_guard(ngx_event_t *guard, ngx_msec_t timeout);
+
+/* ngx_http_mastra_auth_store.c: with the zone's lock held */
+void ngx_http_mastra_auth_store_init(ngx_http_mastra_auth_store_t *store,
+    ngx_uint_t tries);
+ngx_http_mastra_auth_entry_t *ngx_http_mastra_auth_store_lookup(
+    ngx_http_mastra_auth_store_t *store, ngx_slab_pool_t *shpool,
+    u_char *hash, time_t now);
+ngx_http_mastra_auth_entry_t *ngx_http_mastra_auth_store_insert(
+    ngx_http_mastra_auth_store_t *store, ngx_slab_pool_t *shpool,
+    u_char *hash, size_t size);
+void ngx_http_mastra_auth_store_free(ngx_http_mastra_auth_store_t *store,
+    ngx_slab_pool_t *shpool, ngx_http_mastra_auth_entry_t *entry);
+
+/* the entry is used now: the last to be evicted (inline: every hit) */
+#define ngx_http_mastra_auth_store_touch(store, entry)                       \
+    ngx_queue_remove(&(entry)->queue);                                        \
+    ngx_queue_insert_head(&(store)->lru, &(entry)->queue)
 
 /* ngx_http_mastra_auth_cache.c */
 void ngx_http_mastra_auth_cache_init(ngx_http_mastra_auth_shctx_t *sh,

@@ -2,11 +2,11 @@
 /*
  * nginx-mastra-auth: providers and their presets (docs/providers.md).
  *
- * At merge time each location gets what its provider needs: a verifier for
- * the shared secret of "jwt", or, for the key-set providers, the static key
- * sets (files, a Supabase secret), the remote key sets (registered once per
- * URL in the main configuration) and a JWS verifier with the preset's
- * algorithms, issuer and audience.  Explicit directives override presets.
+ * At merge time each location gets what its provider needs: the static key
+ * sets (jwt's shared secret as one oct key, files, a Supabase secret), the
+ * remote key sets (registered once per URL in the main configuration) and a
+ * JWS verifier with the provider's or preset's algorithms, issuer and
+ * audience.  Explicit directives override presets.
  */
 
 
@@ -16,8 +16,6 @@
 
 #include "ngx_http_mastra_auth_module.h"
 
-
-#define NGX_HTTP_MASTRA_AUTH_ERRLEN  512
 
 #define NGX_HTTP_MASTRA_AUTH_ALL_ALGORITHMS  ((1u << 13) - 1)
 
@@ -43,6 +41,9 @@ static ngx_int_t ngx_http_mastra_auth_preset(ngx_conf_t *cf,
 static ngx_int_t ngx_http_mastra_auth_keys_setup(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *conf,
     ngx_http_mastra_auth_preset_t *preset);
+static ngx_int_t ngx_http_mastra_auth_jws_setup(ngx_conf_t *cf,
+    ngx_http_mastra_auth_loc_conf_t *conf, ngx_str_t *issuer,
+    ngx_str_t *audience);
 static ngx_int_t ngx_http_mastra_auth_env(ngx_conf_t *cf, const char *name,
     ngx_str_t *value);
 static ngx_int_t ngx_http_mastra_auth_ma_list(ngx_conf_t *cf,
@@ -50,7 +51,6 @@ static ngx_int_t ngx_http_mastra_auth_ma_list(ngx_conf_t *cf,
 static ngx_int_t ngx_http_mastra_auth_secret_from_env(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *conf, const char *provider,
     const char *first, const char *second);
-static void ngx_http_mastra_auth_cleanup_verifier(void *data);
 static void ngx_http_mastra_auth_cleanup_jws(void *data);
 
 
@@ -96,16 +96,20 @@ ngx_http_mastra_auth_provider_setup(ngx_conf_t *cf,
 }
 
 
-/* MastraJwtAuth: one shared secret, HS256 unless widened */
+/*
+ * MastraJwtAuth: one shared secret, HS256 unless widened.  The secret is a
+ * key set of one oct key, verified as every key set is (the same cache,
+ * algorithm pinning and claims); a fixed supply: no key ever comes later.
+ */
 
 static ngx_int_t
 ngx_http_mastra_auth_jwt_setup(ngx_conf_t *cf,
     ngx_http_mastra_auth_loc_conf_t *prev, ngx_http_mastra_auth_loc_conf_t *conf)
 {
-    char                    err[NGX_HTTP_MASTRA_AUTH_ERRLEN];
-    ma_status_t             rc;
-    ngx_pool_cleanup_t     *cln;
-    ma_verifier_options_t   options;
+    char                  err[NGX_HTTP_MASTRA_AUTH_ERRLEN];
+    ma_str_t              secret;
+    ma_keyset_t         **keys;
+    ngx_pool_cleanup_t   *cln;
 
     if (conf->algorithms == NGX_CONF_UNSET_UINT) {
         conf->algorithms = MA_ALG_HS256;
@@ -120,11 +124,13 @@ ngx_http_mastra_auth_jwt_setup(ngx_conf_t *cf,
     }
 
     /*
-     * Reuse the parent's verifier when nothing it depends on changed here:
-     * one verifier per distinct configuration, not per location.
+     * Reuse the parent's key set and verifier when nothing they depend on
+     * changed here: one verifier per distinct configuration, not per
+     * location.
      */
 
-    if (prev->verifier != NULL
+    if (prev->provider == NGX_HTTP_MASTRA_AUTH_PROVIDER_JWT
+        && prev->jws_verifier != NULL
         && conf->secret.data == prev->secret.data
         && conf->algorithms == prev->algorithms
         && conf->leeway == prev->leeway
@@ -132,7 +138,9 @@ ngx_http_mastra_auth_jwt_setup(ngx_conf_t *cf,
         && conf->audiences == prev->audiences
         && conf->resource.data == prev->resource.data)
     {
-        conf->verifier = prev->verifier;
+        conf->static_keys = prev->static_keys;
+        conf->remote_keys = prev->remote_keys;
+        conf->jws_verifier = prev->jws_verifier;
         return NGX_OK;
     }
 
@@ -145,22 +153,19 @@ ngx_http_mastra_auth_jwt_setup(ngx_conf_t *cf,
         return NGX_ERROR;
     }
 
-    ngx_memzero(&options, sizeof(ma_verifier_options_t));
+    conf->static_keys = ngx_array_create(cf->pool, 1, sizeof(ma_keyset_t *));
+    if (conf->static_keys == NULL) {
+        return NGX_ERROR;
+    }
 
-    options.secret.data = (const char *) conf->secret.data;
-    options.secret.len = conf->secret.len;
-    options.algorithms = conf->algorithms;
-    options.leeway = conf->leeway;
-    if (ngx_http_mastra_auth_ma_list(cf, conf->issuers, NULL,
-                                     &options.issuers, &options.nissuers)
-        != NGX_OK
-        || ngx_http_mastra_auth_ma_list(cf, conf->audiences,
-                                        conf->resource.len ? &conf->resource
-                                                           : NULL,
-                                        &options.audiences,
-                                        &options.naudiences)
-           != NGX_OK)
-    {
+    keys = ngx_array_push(conf->static_keys);
+    if (keys == NULL) {
+        return NGX_ERROR;
+    }
+
+    conf->remote_keys = ngx_array_create(cf->pool, 1,
+                                     sizeof(ngx_http_mastra_auth_keyset_t *));
+    if (conf->remote_keys == NULL) {
         return NGX_ERROR;
     }
 
@@ -169,9 +174,13 @@ ngx_http_mastra_auth_jwt_setup(ngx_conf_t *cf,
         return NGX_ERROR;
     }
 
-    rc = ma_verifier_create(&options, &conf->verifier, err, sizeof(err));
+    secret.data = (const char *) conf->secret.data;
+    secret.len = conf->secret.len;
 
-    if (rc != MA_OK) {
+    if (ma_keyset_from_secret(secret, conf->algorithms, keys, err,
+                              sizeof(err))
+        != MA_OK)
+    {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"mastra_auth_secret\" from %V: %s "
                       "(\"mastra_auth_algorithms\" decides the length)",
@@ -179,10 +188,10 @@ ngx_http_mastra_auth_jwt_setup(ngx_conf_t *cf,
         return NGX_ERROR;
     }
 
-    cln->handler = ngx_http_mastra_auth_cleanup_verifier;
-    cln->data = conf->verifier;
+    cln->handler = ngx_http_mastra_auth_cleanup_keyset;
+    cln->data = *keys;
 
-    return NGX_OK;
+    return ngx_http_mastra_auth_jws_setup(cf, conf, NULL, NULL);
 }
 
 
@@ -591,10 +600,8 @@ ngx_http_mastra_auth_keys_setup(ngx_conf_t *cf,
     ma_str_t                         secret;
     ngx_str_t                       *uri, no_issuer;
     ngx_uint_t                       i;
-    ma_status_t                      rc;
     ma_keyset_t                    **keys, *secret_keys;
     ngx_pool_cleanup_t              *cln;
-    ma_jws_options_t                 options;
     ngx_http_mastra_auth_keyset_t  **remote;
 
     if (conf->algorithms == NGX_CONF_UNSET_UINT) {
@@ -640,9 +647,13 @@ ngx_http_mastra_auth_keys_setup(ngx_conf_t *cf,
             return NGX_ERROR;
         }
 
-        if (ma_keyset_from_secret(secret, MA_ALG_HS256, &secret_keys)
+        if (ma_keyset_from_secret(secret, MA_ALG_HS256, &secret_keys, err,
+                                  sizeof(err))
             != MA_OK)
         {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"mastra_auth_secret\" from %V: %s",
+                          &conf->secret_where, err);
             return NGX_ERROR;
         }
 
@@ -702,16 +713,35 @@ ngx_http_mastra_auth_keys_setup(ngx_conf_t *cf,
         }
     }
 
+    return ngx_http_mastra_auth_jws_setup(cf, conf, &p->issuer, &p->audience);
+}
+
+
+/*
+ * The location's JWS verifier: its algorithms, leeway, issuers and
+ * audiences (the preset's when the directives set none).
+ */
+
+static ngx_int_t
+ngx_http_mastra_auth_jws_setup(ngx_conf_t *cf,
+    ngx_http_mastra_auth_loc_conf_t *conf, ngx_str_t *issuer,
+    ngx_str_t *audience)
+{
+    char                 err[NGX_HTTP_MASTRA_AUTH_ERRLEN];
+    ma_status_t          rc;
+    ngx_pool_cleanup_t  *cln;
+    ma_jws_options_t     options;
+
     ngx_memzero(&options, sizeof(ma_jws_options_t));
 
     options.algorithms = conf->algorithms;
     options.leeway = conf->leeway;
-    if (ngx_http_mastra_auth_ma_list(cf, conf->issuers, &p->issuer,
+    if (ngx_http_mastra_auth_ma_list(cf, conf->issuers, issuer,
                                      &options.issuers, &options.nissuers)
         != NGX_OK
         || ngx_http_mastra_auth_ma_list(cf, conf->audiences,
                                         conf->resource.len ? &conf->resource
-                                                           : &p->audience,
+                                                           : audience,
                                         &options.audiences,
                                         &options.naudiences)
            != NGX_OK)
@@ -804,13 +834,6 @@ ngx_http_mastra_auth_ma_list(ngx_conf_t *cf, ngx_array_t *list,
     *n = count;
 
     return NGX_OK;
-}
-
-
-static void
-ngx_http_mastra_auth_cleanup_verifier(void *data)
-{
-    ma_verifier_free(data);
 }
 
 

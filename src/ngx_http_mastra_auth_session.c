@@ -36,11 +36,10 @@
 
 
 typedef struct {
-    ngx_rbtree_node_t           node;       /* key: the hash's first bytes */
-    ngx_queue_t                 queue;      /* least recently used first */
-    u_char                      hash[32];
+    ngx_http_mastra_auth_entry_t  entry;    /* until: the answer's end, or
+                                               when a question is asked
+                                               again (its worker gone) */
     ngx_uint_t                  state;
-    time_t                      until;      /* answer kept / pending since */
     size_t                      user_len;
     size_t                      email_len;
     size_t                      len;        /* of all data */
@@ -79,17 +78,10 @@ static void ngx_http_mastra_auth_cookie_note(ngx_http_request_t *r,
 static void ngx_http_mastra_auth_refused_cookie(
     ngx_http_mastra_auth_ctx_t *ctx, ngx_str_t *name, const char *why);
 static ngx_http_mastra_auth_session_node_t *
-    ngx_http_mastra_auth_session_find(ngx_http_mastra_auth_zone_ctx_t *zone,
-    u_char *hash, time_t now, ngx_msec_t timeout);
-static ngx_http_mastra_auth_session_node_t *
-    ngx_http_mastra_auth_session_lookup(ngx_http_mastra_auth_zone_ctx_t *zone,
-    u_char *hash);
-static ngx_http_mastra_auth_session_node_t *
     ngx_http_mastra_auth_session_alloc(ngx_http_mastra_auth_zone_ctx_t *zone,
     u_char *hash, size_t len);
-static void ngx_http_mastra_auth_session_free(
-    ngx_http_mastra_auth_zone_ctx_t *zone,
-    ngx_http_mastra_auth_session_node_t *sn);
+static void ngx_http_mastra_auth_session_forget(
+    ngx_http_mastra_auth_zone_ctx_t *zone, u_char *hash, time_t now);
 static ngx_int_t ngx_http_mastra_auth_ask(ngx_http_request_t *r,
     ngx_http_mastra_auth_loc_conf_t *alcf,
     ngx_http_mastra_auth_zone_ctx_t *zone, u_char *hash, ngx_str_t *credential,
@@ -199,8 +191,9 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    sn = ngx_http_mastra_auth_session_find(zone, hash, now,
-                                           alcf->jwks_timeout);
+    sn = (ngx_http_mastra_auth_session_node_t *)
+             ngx_http_mastra_auth_store_lookup(&zone->sh->sessions,
+                                               zone->shpool, hash, now);
 
     if (sn == NULL && !signed_ok) {
 
@@ -217,24 +210,26 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
 
         ngx_shmtx_lock(&zone->shpool->mutex);
 
-        sn = ngx_http_mastra_auth_session_find(zone, hash, now,
-                                               alcf->jwks_timeout);
+        sn = (ngx_http_mastra_auth_session_node_t *)
+                 ngx_http_mastra_auth_store_lookup(&zone->sh->sessions,
+                                                   zone->shpool, hash, now);
     }
 
     if (sn == NULL) {
         sn = ngx_http_mastra_auth_session_alloc(zone, hash, 0);
 
         if (sn) {
+            /* a question whose worker is gone is asked again */
             sn->state = NGX_HTTP_MASTRA_AUTH_SESSION_PENDING;
-            sn->until = now;
+            sn->entry.until = now
+                              + (time_t) (alcf->jwks_timeout / 1000) * 2 + 11;
             asking = 1;
         }
 
     } else {
         state = sn->state;
 
-        ngx_queue_remove(&sn->queue);
-        ngx_queue_insert_head(&zone->sh->lru, &sn->queue);
+        ngx_http_mastra_auth_store_touch(&zone->sh->sessions, &sn->entry);
 
         if (state == NGX_HTTP_MASTRA_AUTH_SESSION_VALID) {
             copy = ngx_pnalloc(r->pool, sn->len);
@@ -308,10 +303,7 @@ ngx_http_mastra_auth_session_check(ngx_http_request_t *r,
             != NGX_OK)
         {
             ngx_shmtx_lock(&zone->shpool->mutex);
-            sn = ngx_http_mastra_auth_session_lookup(zone, hash);
-            if (sn) {
-                ngx_http_mastra_auth_session_free(zone, sn);
-            }
+            ngx_http_mastra_auth_session_forget(zone, hash, now);
             ngx_shmtx_unlock(&zone->shpool->mutex);
             return NGX_ERROR;
         }
@@ -621,124 +613,44 @@ ngx_http_mastra_auth_refused_cookie(ngx_http_mastra_auth_ctx_t *ctx,
 }
 
 
-/*
- * The credential's entry, with the lock held; an answer past its time, or a
- * question whose worker is gone, is dropped (asked again).
- */
-
-static ngx_http_mastra_auth_session_node_t *
-ngx_http_mastra_auth_session_find(ngx_http_mastra_auth_zone_ctx_t *zone,
-    u_char *hash, time_t now, ngx_msec_t timeout)
-{
-    ngx_http_mastra_auth_session_node_t *sn;
-
-    sn = ngx_http_mastra_auth_session_lookup(zone, hash);
-
-    if (sn == NULL) {
-        return NULL;
-    }
-
-    if (sn->state != NGX_HTTP_MASTRA_AUTH_SESSION_PENDING) {
-        if (sn->until > now) {
-            return sn;
-        }
-
-    } else if (now - sn->until <= (time_t) (timeout / 1000) * 2 + 10) {
-        return sn;
-    }
-
-    ngx_http_mastra_auth_session_free(zone, sn);
-
-    return NULL;
-}
-
-
-static ngx_http_mastra_auth_session_node_t *
-ngx_http_mastra_auth_session_lookup(ngx_http_mastra_auth_zone_ctx_t *zone,
-    u_char *hash)
-{
-    ngx_rbtree_key_t                     key;
-    ngx_rbtree_node_t                   *node, *sentinel;
-    ngx_http_mastra_auth_session_node_t *sn;
-
-    ngx_memcpy(&key, hash, sizeof(ngx_rbtree_key_t));
-
-    node = zone->sh->sessions.root;
-    sentinel = zone->sh->sessions.sentinel;
-
-    while (node != sentinel) {
-
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        sn = (ngx_http_mastra_auth_session_node_t *) node;
-
-        if (ngx_memcmp(sn->hash, hash, 32) == 0) {
-            return sn;
-        }
-
-        /* same first bytes, another hash: keep looking on either side */
-        node = (ngx_memcmp(hash, sn->hash, 32) < 0) ? node->left : node->right;
-    }
-
-    return NULL;
-}
-
-
-/* a node, evicting the least recently used answers when the zone is full */
+/* a node in the zone's session store, the lock held */
 
 static ngx_http_mastra_auth_session_node_t *
 ngx_http_mastra_auth_session_alloc(ngx_http_mastra_auth_zone_ctx_t *zone,
     u_char *hash, size_t len)
 {
-    size_t                               size;
-    ngx_uint_t                           tries;
-    ngx_queue_t                         *q;
-    ngx_http_mastra_auth_session_node_t *sn, *old;
+    ngx_http_mastra_auth_session_node_t *sn;
 
-    size = offsetof(ngx_http_mastra_auth_session_node_t, data) + len;
-
-    for (tries = 0; tries < 16; tries++) {
-        sn = ngx_slab_alloc_locked(zone->shpool, size);
-        if (sn) {
-            break;
-        }
-
-        if (ngx_queue_empty(&zone->sh->lru)) {
-            return NULL;
-        }
-
-        q = ngx_queue_last(&zone->sh->lru);
-        old = ngx_queue_data(q, ngx_http_mastra_auth_session_node_t, queue);
-        ngx_http_mastra_auth_session_free(zone, old);
-    }
+    sn = (ngx_http_mastra_auth_session_node_t *)
+             ngx_http_mastra_auth_store_insert(&zone->sh->sessions,
+                 zone->shpool, hash,
+                 offsetof(ngx_http_mastra_auth_session_node_t, data) + len);
 
     if (sn == NULL) {
         return NULL;
     }
 
-    ngx_memcpy(&sn->node.key, hash, sizeof(ngx_rbtree_key_t));
-    ngx_memcpy(sn->hash, hash, 32);
     sn->user_len = 0;
     sn->email_len = 0;
     sn->len = len;
-
-    ngx_rbtree_insert(&zone->sh->sessions, &sn->node);
-    ngx_queue_insert_head(&zone->sh->lru, &sn->queue);
 
     return sn;
 }
 
 
+/* the credential's entry, if any, is dropped; the lock held */
+
 static void
-ngx_http_mastra_auth_session_free(ngx_http_mastra_auth_zone_ctx_t *zone,
-    ngx_http_mastra_auth_session_node_t *sn)
+ngx_http_mastra_auth_session_forget(ngx_http_mastra_auth_zone_ctx_t *zone,
+    u_char *hash, time_t now)
 {
-    ngx_rbtree_delete(&zone->sh->sessions, &sn->node);
-    ngx_queue_remove(&sn->queue);
-    ngx_slab_free_locked(zone->shpool, sn);
+    ngx_http_mastra_auth_entry_t  *en;
+
+    en = ngx_http_mastra_auth_store_lookup(&zone->sh->sessions, zone->shpool,
+                                           hash, now);
+    if (en) {
+        ngx_http_mastra_auth_store_free(&zone->sh->sessions, zone->shpool, en);
+    }
 }
 
 
@@ -934,10 +846,7 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    sn = ngx_http_mastra_auth_session_lookup(zone, ask->hash);
-    if (sn) {
-        ngx_http_mastra_auth_session_free(zone, sn);
-    }
+    ngx_http_mastra_auth_session_forget(zone, ask->hash, now);
 
     sn = ngx_http_mastra_auth_session_alloc(zone, ask->hash,
              state == NGX_HTTP_MASTRA_AUTH_SESSION_VALID
@@ -945,7 +854,7 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
 
     if (sn) {
         sn->state = state;
-        sn->until = until;
+        sn->entry.until = until;
 
         if (state == NGX_HTTP_MASTRA_AUTH_SESSION_VALID) {
             p = ngx_cpymem(sn->data, user.data, user.len);

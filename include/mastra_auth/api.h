@@ -86,53 +86,9 @@ unsigned ma_algorithm_bit(ma_str_t name);
 size_t ma_hmac_min_secret_len(unsigned algorithms);
 
 
-/* ---- verifier: one per location that checks tokens ---- */
+/* ---- identities: what a verified token or session says ---- */
 
-typedef struct ma_verifier_s  ma_verifier_t;
 typedef struct ma_identity_s  ma_identity_t;
-
-typedef struct {
-    ma_str_t         secret;          /* HMAC key bytes (copied) */
-    unsigned         algorithms;      /* MA_ALG_* set, never 0 */
-    int64_t          leeway;          /* seconds, for exp/nbf/iat */
-    const ma_str_t  *issuers;         /* any one must equal iss exactly */
-    size_t           nissuers;
-    const ma_str_t  *audiences;       /* any one must appear in aud */
-    size_t           naudiences;
-} ma_verifier_options_t;
-
-/*
- * Creates a verifier; on MA_CONFIG_INVALID a reason is written to err
- * (NUL-terminated, at most errlen bytes).
- */
-ma_status_t ma_verifier_create(const ma_verifier_options_t *options,
-    ma_verifier_t **out, char *err, size_t errlen);
-void ma_verifier_free(ma_verifier_t *verifier);
-
-/*
- * Verifies a compact JWS at time now.  *identity is set whenever the token
- * was parsed far enough to say something about it (for the log line), also
- * on failure; the caller frees it.  The payload is usable only on MA_OK.
- */
-ma_status_t ma_verify(const ma_verifier_t *verifier, ma_str_t token,
-    int64_t now, ma_identity_t **identity);
-
-/*
- * The verified-token cache (mastra_auth_verify_cache,
- * docs/performance.md).  The key of a token: SHA-256 over a random value of
- * this verifier, then the token, so that a result never answers for another
- * verifier or configuration.
- */
-void ma_verifier_cache_key(const ma_verifier_t *verifier, ma_str_t token,
-    unsigned char out[32]);
-
-/*
- * As ma_verify, for a token this verifier accepted before with keys that
- * still hold (a cache hit): the signature is not checked again; parsing,
- * algorithm pinning and every claim are, at now.
- */
-ma_status_t ma_verify_known(const ma_verifier_t *verifier, ma_str_t token,
-    int64_t now, ma_identity_t **identity);
 
 void ma_identity_free(ma_identity_t *identity);
 
@@ -181,16 +137,19 @@ typedef struct ma_jws_verifier_s ma_jws_verifier_t;
 
 /*
  * Parses a JWK Set document (remote != 0: no private members, no "oct"
- * keys), a single PEM public key, or an HMAC secret as a key (oct, for the
- * algorithms in "algorithms").  On failure err says why.  Unusable members
- * of a set are skipped: ma_keyset_skipped() names them, for one log line each.
+ * keys), a single PEM public key, or an HMAC secret as a key (oct, kid-less,
+ * for the algorithms in "algorithms": the jwt provider's whole key set, a
+ * Supabase legacy secret).  A secret is refused unless the algorithms are
+ * HMAC ones only and it is as long as the strongest of them needs (RFC 7518
+ * 3.2).  On failure err says why.  Unusable members of a set are skipped:
+ * ma_keyset_skipped() names them, for one log line each.
  */
 ma_status_t ma_keyset_parse_jwks(ma_str_t text, int remote, ma_keyset_t **out,
     char *err, size_t errlen);
 ma_status_t ma_keyset_parse_pem(ma_str_t text, ma_keyset_t **out,
     char *err, size_t errlen);
 ma_status_t ma_keyset_from_secret(ma_str_t secret, unsigned algorithms,
-    ma_keyset_t **out);
+    ma_keyset_t **out, char *err, size_t errlen);
 void ma_keyset_free(ma_keyset_t *set);
 size_t ma_keyset_size(const ma_keyset_t *set);
 size_t ma_keyset_skipped_count(const ma_keyset_t *set);
@@ -220,19 +179,32 @@ typedef enum {
 } ma_key_supply_t;
 
 /*
- * Verifies a token against the union of nsets key sets.  MA_UNKNOWN_KEY when
- * the token names a kid no set has, and, where a key server supplies keys,
- * whenever a fetch or refetch may bring the key it needs: a kid only kid-less
- * keys took (and they failed), or any token while a set is pending.
- * *identity as for ma_verify.
+ * Verifies a compact JWS at time now against the union of nsets key sets.
+ * MA_UNKNOWN_KEY when the token names a kid no set has, and, where a key
+ * server supplies keys, whenever a fetch or refetch may bring the key it
+ * needs: a kid only kid-less keys took (and they failed), or any token while
+ * a set is pending.  *identity is set whenever the token was parsed far
+ * enough to say something about it (for the log line), also on failure; the
+ * caller frees it.  The payload is usable only on MA_OK.
  */
 ma_status_t ma_jws_verify(const ma_jws_verifier_t *verifier, ma_str_t token,
     int64_t now, const ma_keyset_t *const *sets, size_t nsets,
     ma_key_supply_t supply, ma_identity_t **identity);
 
-/* The cache key and the cache-hit check, as for ma_verifier_*. */
+/*
+ * The verified-token cache (mastra_auth_verify_cache,
+ * docs/performance.md).  The key of a token: SHA-256 over a random value of
+ * this verifier, then the token, so that a result never answers for another
+ * verifier or configuration.
+ */
 void ma_jws_cache_key(const ma_jws_verifier_t *verifier, ma_str_t token,
     unsigned char out[32]);
+
+/*
+ * As ma_jws_verify, for a token this verifier accepted before with keys that
+ * still hold (a cache hit): the signature is not checked again; parsing,
+ * algorithm pinning and every claim are, at now.
+ */
 ma_status_t ma_jws_verify_known(const ma_jws_verifier_t *verifier,
     ma_str_t token, int64_t now, ma_identity_t **identity);
 

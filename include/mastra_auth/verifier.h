@@ -37,14 +37,13 @@ public:
     // claims on Ok.  UnknownKey (a kid no key has; beside key servers also
     // any token their keys may yet serve, see KeySupply) is kept apart from
     // BadSignature and AlgorithmNotAllowed: a fetch or refetch may cure it.
-    // With ignore_kid, a token's kid does not select keys (a single
-    // configured secret has no kid to match).
+    // A key without a kid (a secret, a PEM file) takes any token's kid.
     // Several sets are united (mastra_auth_jwks_uri and _file repeated):
     // each keeps its own kids, UnknownKey means no set knows the kid.
     // With Signature::KnownGood the keys are not looked at: everything else
     // (parse, algorithm pinning, claims at now) is checked as usual.
     Status verify(std::string_view token, std::int64_t now, const std::vector<const KeySet *> &sets,
-                  bool ignore_kid, Identity &identity,
+                  Identity &identity,
                   Signature signature = Signature::Check,
                   KeySupply supply = KeySupply::Fixed) const noexcept;
 
@@ -58,26 +57,6 @@ private:
     unsigned algorithms_;
     ClaimPolicy policy_;
     unsigned char scope_[16];
-};
-
-// The jwt provider (MastraJwtAuth): one shared secret for HS256/384/512.
-class HmacVerifier {
-public:
-    HmacVerifier(std::string secret, unsigned algorithms, ClaimPolicy policy);
-    HmacVerifier(const HmacVerifier &) = delete;
-    HmacVerifier &operator=(const HmacVerifier &) = delete;
-
-    Status verify(std::string_view token, std::int64_t now, Identity &identity,
-                  Signature signature = Signature::Check) const noexcept {
-        return verifier_.verify(token, now, {&keys_}, /*ignore_kid=*/true, identity, signature);
-    }
-    void cache_key(std::string_view token, unsigned char out[32]) const noexcept {
-        verifier_.cache_key(token, out);
-    }
-
-private:
-    JwsVerifier verifier_;
-    KeySet keys_;
 };
 
 }  // namespace mastra_auth

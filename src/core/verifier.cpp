@@ -16,8 +16,8 @@ namespace {
 // Keys are looked up per set: the cache key is (set, kid), never the
 // kid alone (RFC 8725 3.8).
 Status check_signature(Algorithm alg, const Jwt &jwt, const std::vector<const KeySet *> &sets,
-                       bool ignore_kid, KeySupply supply) {
-    std::string_view kid = ignore_kid ? std::string_view() : std::string_view(jwt.kid);
+                       KeySupply supply) {
+    std::string_view kid(jwt.kid);
     std::vector<const PublicKey *> candidates;
     bool any_set_knows_kid = false;
     bool kid_named = false;
@@ -53,15 +53,6 @@ Status check_signature(Algorithm alg, const Jwt &jwt, const std::vector<const Ke
 
 }  // namespace
 
-HmacVerifier::HmacVerifier(std::string secret, unsigned algorithms, ClaimPolicy policy)
-    : verifier_(algorithms & kHmacAlgorithms, std::move(policy)) {
-    PublicKey key;
-    key.family = KeyFamily::Oct;
-    key.allowed = algorithms & kHmacAlgorithms;
-    key.secret = std::move(secret);   // zeroed by ~PublicKey
-    keys_.add(std::move(key));
-}
-
 JwsVerifier::JwsVerifier(unsigned algorithms, ClaimPolicy policy)
     : algorithms_(algorithms), policy_(std::move(policy)) {
     // Should the generator fail, the scope still differs per verifier by
@@ -85,7 +76,7 @@ void JwsVerifier::cache_key(std::string_view token, unsigned char out[32]) const
 }
 
 Status JwsVerifier::verify(std::string_view token, std::int64_t now,
-                           const std::vector<const KeySet *> &sets, bool ignore_kid,
+                           const std::vector<const KeySet *> &sets,
                            Identity &identity, Signature signature,
                            KeySupply supply) const noexcept {
     try {
@@ -112,7 +103,7 @@ Status JwsVerifier::verify(std::string_view token, std::int64_t now,
             return Status::AlgorithmNotAllowed;
 
         if (signature == Signature::Check) {
-            Status checked = check_signature(alg, jwt, sets, ignore_kid, supply);
+            Status checked = check_signature(alg, jwt, sets, supply);
             if (checked != Status::Ok) return checked;
         }
 

@@ -14,11 +14,14 @@
 #include <string_view>
 #include <vector>
 
+#include "jwt_seam.h"
 #include "mastra_auth/api.h"
 #include "mastra_auth/base64url.h"
 #include "mastra_auth/hmac.h"
 
 namespace {
+
+using namespace mastra_auth::test;
 
 constexpr std::string_view kSecret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 constexpr std::string_view kForwardSecret = "forward-secret-forward-secret-forward-secret!";
@@ -81,15 +84,15 @@ void check_forward(const ma_identity_t *identity, std::string_view path) {
     if (n == 0) return;   // larger than the buffer
 
     const ma_str_t issuer = str("nginx-mastra-auth");
-    ma_verifier_options_t options{str(kForwardSecret), MA_ALG_HS256, 60, &issuer, 1, nullptr, 0};
-    ma_verifier_t *verifier = nullptr;
-    if (ma_verifier_create(&options, &verifier, err, sizeof(err)) != MA_OK) __builtin_trap();
+    JwtOptions options{str(kForwardSecret), MA_ALG_HS256, 60, &issuer, 1, nullptr, 0};
+    JwtVerifier *verifier = nullptr;
+    if (jwt_verifier_create(&options, &verifier, err, sizeof(err)) != MA_OK) __builtin_trap();
     ma_identity_t *forwarded = nullptr;
-    ma_status_t status = ma_verify(verifier, ma_str_t{out.data(), n}, kNow, &forwarded);
+    ma_status_t status = jwt_verify(verifier, ma_str_t{out.data(), n}, kNow, &forwarded);
     // what we verified and forward must verify upstream
     if (status != MA_OK) __builtin_trap();
     ma_identity_free(forwarded);
-    ma_verifier_free(verifier);
+    jwt_verifier_free(verifier);
 }
 
 }  // namespace
@@ -105,11 +108,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     }
     std::string_view path = parts[0], value = parts[1], payload = input;
 
-    static ma_verifier_t *verifier = [] {
-        ma_verifier_options_t options{str(kSecret), MA_ALG_HMAC, 60, nullptr, 0, nullptr, 0};
-        ma_verifier_t *v = nullptr;
+    static JwtVerifier *verifier = [] {
+        JwtOptions options{str(kSecret), MA_ALG_HMAC, 60, nullptr, 0, nullptr, 0};
+        JwtVerifier *v = nullptr;
         char err[256];
-        if (ma_verifier_create(&options, &v, err, sizeof(err)) != MA_OK) __builtin_trap();
+        if (jwt_verifier_create(&options, &v, err, sizeof(err)) != MA_OK) __builtin_trap();
         return v;
     }();
 
@@ -119,7 +122,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     token += "." + mastra_auth::base64url_encode(
                        mastra_auth::hmac_sign(mastra_auth::Algorithm::HS256, kSecret, token));
     ma_identity_t *identity = nullptr;
-    if (ma_verify(verifier, str(token), kNow, &identity) == MA_OK) {
+    if (jwt_verify(verifier, str(token), kNow, &identity) == MA_OK) {
         check_conditions(path, value, identity);
         check_forward(identity, path);
     }

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "mastra_auth/jwt.h"
+#include "hmac_verifier.h"
 #include "mastra_auth/verifier.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {

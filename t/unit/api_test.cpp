@@ -8,9 +8,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jwt_seam.h"
 #include "mastra_auth/api.h"
 #include "token_helpers.h"
 
+using mastra_auth::test::JwtOptions;
+using mastra_auth::test::JwtVerifier;
+using mastra_auth::test::jwt_cache_key;
+using mastra_auth::test::jwt_verifier_create;
+using mastra_auth::test::jwt_verifier_free;
+using mastra_auth::test::jwt_verify;
+using mastra_auth::test::jwt_verify_known;
 using mastra_auth::test::kSecret32;
 using mastra_auth::test::kSecret64;
 using mastra_auth::test::sign_token;
@@ -26,7 +34,7 @@ std::string text(ma_str_t s) { return s.len ? std::string(s.data, s.len) : std::
 // A verifier with the given secret and algorithms; nullptr and the reason on refusal.
 struct Created {
     ma_status_t status;
-    ma_verifier_t *verifier;
+    JwtVerifier *verifier;
     std::string error;
 };
 
@@ -36,7 +44,7 @@ Created create(const std::string &secret, unsigned algorithms,
     std::vector<ma_str_t> iss, aud;
     for (const auto &s : issuers) iss.push_back(S(s));
     for (const auto &s : audiences) aud.push_back(S(s));
-    ma_verifier_options_t options{};
+    JwtOptions options{};
     options.secret = S(secret);
     options.algorithms = algorithms;
     options.leeway = leeway;
@@ -44,9 +52,9 @@ Created create(const std::string &secret, unsigned algorithms,
     options.nissuers = iss.size();
     options.audiences = aud.data();
     options.naudiences = aud.size();
-    Created out{MA_INTERNAL_ERROR, reinterpret_cast<ma_verifier_t *>(1), {}};
+    Created out{MA_INTERNAL_ERROR, reinterpret_cast<JwtVerifier *>(1), {}};
     char err[512] = "untouched";
-    out.status = ma_verifier_create(&options, &out.verifier, err, sizeof(err));
+    out.status = jwt_verifier_create(&options, &out.verifier, err, sizeof(err));
     out.error = err;
     return out;
 }
@@ -59,14 +67,14 @@ public:
         EXPECT_EQ(c.status, MA_OK) << c.error;
         verifier_ = c.verifier;
     }
-    ~Verifier() { ma_verifier_free(verifier_); }
-    ma_verifier_t *get() const { return verifier_; }
+    ~Verifier() { jwt_verifier_free(verifier_); }
+    JwtVerifier *get() const { return verifier_; }
 
 private:
-    ma_verifier_t *verifier_ = nullptr;
+    JwtVerifier *verifier_ = nullptr;
 };
 
-// Owns an identity from ma_verify.
+// Owns an identity from jwt_verify.
 struct Verified {
     ma_status_t status = MA_INTERNAL_ERROR;
     ma_identity_t *identity = nullptr;
@@ -74,7 +82,7 @@ struct Verified {
 };
 
 void verify(const Verifier &v, const std::string &token, Verified &out, int64_t now = kNow) {
-    out.status = ma_verify(v.get(), S(token), now, &out.identity);
+    out.status = jwt_verify(v.get(), S(token), now, &out.identity);
 }
 
 const char *kClaimsJson =
@@ -154,7 +162,7 @@ TEST(Api, ShortSecretsAreRefused) {
 
     c = create(std::string(32, 's'), MA_ALG_HS256);
     EXPECT_EQ(c.status, MA_OK) << c.error;
-    ma_verifier_free(c.verifier);
+    jwt_verifier_free(c.verifier);
 
     c = create(std::string(63, 's'), MA_ALG_HS256 | MA_ALG_HS512);
     EXPECT_EQ(c.status, MA_CONFIG_INVALID);
@@ -168,7 +176,7 @@ TEST(Api, ShortSecretsAreRefused) {
 
     c = create(std::string(64, 's'), MA_ALG_HS256 | MA_ALG_HS512);
     EXPECT_EQ(c.status, MA_OK) << c.error;
-    ma_verifier_free(c.verifier);
+    jwt_verifier_free(c.verifier);
 }
 
 TEST(Api, NoAlgorithmIsRefused) {
@@ -189,17 +197,33 @@ TEST(Api, SharedSecretVerifierRefusesAsymmetricAlgorithms) {
 }
 
 TEST(Api, ErrorBufferIsBoundedAndOptional) {
-    ma_verifier_options_t options{};
+    JwtOptions options{};
     const std::string secret(10, 's');
     options.secret = S(secret);
     options.algorithms = MA_ALG_HS256;
-    ma_verifier_t *verifier = nullptr;
+    JwtVerifier *verifier = nullptr;
     char err[8];
     std::memset(err, 'X', sizeof(err));
-    EXPECT_EQ(ma_verifier_create(&options, &verifier, err, sizeof(err)), MA_CONFIG_INVALID);
+    EXPECT_EQ(jwt_verifier_create(&options, &verifier, err, sizeof(err)), MA_CONFIG_INVALID);
     EXPECT_EQ(std::strlen(err), sizeof(err) - 1);   // truncated, NUL-terminated
-    EXPECT_EQ(ma_verifier_create(&options, &verifier, nullptr, 0), MA_CONFIG_INVALID);
+    EXPECT_EQ(jwt_verifier_create(&options, &verifier, nullptr, 0), MA_CONFIG_INVALID);
     EXPECT_EQ(verifier, nullptr);
+}
+
+TEST(Api, SharedSecretKeyTakesAnyKid) {
+    // The jwt provider's key set is one kid-less oct key: a token's kid
+    // selects nothing and never makes it unknown_key (a fixed supply: no key
+    // comes later), as MastraJwtAuth ignores it.
+    Verifier v;
+    for (const char *header : {R"({"alg":"HS256","kid":"k1"})", R"({"alg":"HS256","kid":""})",
+                               R"({"alg":"HS256"})"}) {
+        Verified ok;
+        verify(v, sign_token(header, R"({"sub":"u"})", kSecret32), ok);
+        EXPECT_EQ(ok.status, MA_OK) << header;
+        Verified bad;
+        verify(v, sign_token(header, R"({"sub":"u"})", std::string(32, 'x')), bad);
+        EXPECT_EQ(bad.status, MA_BAD_SIGNATURE) << header;
+    }
 }
 
 TEST(Api, SecretIsCopied) {
@@ -209,9 +233,9 @@ TEST(Api, SecretIsCopied) {
     const std::string token = sign_token(R"({"alg":"HS256"})", R"({"sub":"u"})", kSecret32);
     secret.assign(secret.size(), 'z');   // the caller's buffer changes
     ma_identity_t *identity = nullptr;
-    EXPECT_EQ(ma_verify(c.verifier, S(token), kNow, &identity), MA_OK);
+    EXPECT_EQ(jwt_verify(c.verifier, S(token), kNow, &identity), MA_OK);
     ma_identity_free(identity);
-    ma_verifier_free(c.verifier);
+    jwt_verifier_free(c.verifier);
 }
 
 TEST(Api, VerifyAndIdentityAccessors) {
@@ -276,7 +300,7 @@ TEST(Api, IssuerAndAudienceOptions) {
     ASSERT_EQ(c.status, MA_OK) << c.error;
     auto status = [&](const std::string &payload) {
         ma_identity_t *identity = nullptr;
-        ma_status_t s = ma_verify(c.verifier, S(sign_token(R"({"alg":"HS256"})", payload, kSecret32)),
+        ma_status_t s = jwt_verify(c.verifier, S(sign_token(R"({"alg":"HS256"})", payload, kSecret32)),
                                   kNow, &identity);
         ma_identity_free(identity);
         return s;
@@ -285,7 +309,7 @@ TEST(Api, IssuerAndAudienceOptions) {
     EXPECT_EQ(status(R"({"iss":"https://b","aud":"api"})"), MA_ISSUER_MISMATCH);
     EXPECT_EQ(status(R"({"iss":"https://a/","aud":[]})"), MA_AUDIENCE_MISMATCH);
     EXPECT_EQ(status(R"({"iss":"https://a/","aud":"api","exp":1699999940})"), MA_TOKEN_EXPIRED);
-    ma_verifier_free(c.verifier);
+    jwt_verifier_free(c.verifier);
 }
 
 TEST(Api, ClaimTextRendering) {
@@ -506,36 +530,36 @@ TEST(Api, VerifiedTokenCacheSeam) {
         sign_token(R"({"alg":"HS256"})", R"({"sub":"u","exp":)" + std::to_string(kNow + 60) + "}", kSecret32);
 
     unsigned char ka[32], ka2[32], kb[32];
-    ma_verifier_cache_key(a.verifier, S(token), ka);
-    ma_verifier_cache_key(a.verifier, S(token), ka2);
-    ma_verifier_cache_key(b.verifier, S(token), kb);
+    jwt_cache_key(a.verifier, S(token), ka);
+    jwt_cache_key(a.verifier, S(token), ka2);
+    jwt_cache_key(b.verifier, S(token), kb);
     EXPECT_EQ(std::memcmp(ka, ka2, 32), 0);   // stable for one verifier
     EXPECT_NE(std::memcmp(ka, kb, 32), 0);    // never shared by another
 
     ma_identity_t *id = nullptr;
-    ASSERT_EQ(ma_verify(a.verifier, S(token), kNow, &id), MA_OK);
+    ASSERT_EQ(jwt_verify(a.verifier, S(token), kNow, &id), MA_OK);
     EXPECT_EQ(ma_identity_valid_until(id), kNow + 60);
     ma_identity_free(id);
 
     // Known good: the signature is not looked at; everything else is.
     const std::string resigned = token.substr(0, token.rfind('.') + 1) + "AAAA";
     id = nullptr;
-    EXPECT_EQ(ma_verify_known(a.verifier, S(resigned), kNow, &id), MA_OK);
+    EXPECT_EQ(jwt_verify_known(a.verifier, S(resigned), kNow, &id), MA_OK);
     EXPECT_EQ(std::string(ma_identity_user(id).data, ma_identity_user(id).len), "u");
     ma_identity_free(id);
     id = nullptr;
-    EXPECT_EQ(ma_verify_known(a.verifier, S(token), kNow + 60, &id), MA_TOKEN_EXPIRED);
+    EXPECT_EQ(jwt_verify_known(a.verifier, S(token), kNow + 60, &id), MA_TOKEN_EXPIRED);
     ma_identity_free(id);
     id = nullptr;
-    EXPECT_EQ(ma_verify_known(b.verifier, S(token), kNow, &id), MA_AUDIENCE_MISMATCH);
+    EXPECT_EQ(jwt_verify_known(b.verifier, S(token), kNow, &id), MA_AUDIENCE_MISMATCH);
     ma_identity_free(id);
     const std::string none = sign_token(R"({"alg":"none"})", R"({"sub":"u"})", kSecret32);
     id = nullptr;
-    EXPECT_EQ(ma_verify_known(a.verifier, S(none), kNow, &id), MA_ALGORITHM_NOT_ALLOWED);
+    EXPECT_EQ(jwt_verify_known(a.verifier, S(none), kNow, &id), MA_ALGORITHM_NOT_ALLOWED);
     ma_identity_free(id);
 
-    ma_verifier_free(a.verifier);
-    ma_verifier_free(b.verifier);
+    jwt_verifier_free(a.verifier);
+    jwt_verifier_free(b.verifier);
 }
 
 TEST(Api, ClaimPathText) {

@@ -13,6 +13,7 @@
 #include "mastra_auth/forward.h"
 #include "mastra_auth/hmac.h"
 #include "mastra_auth/jwe.h"
+#include "hmac_verifier.h"
 #include "mastra_auth/verifier.h"
 
 using namespace mastra_auth;

@@ -1,7 +1,8 @@
 // The bad-input catalogue (docs/security.md; its rows, with ids and names,
 // are t/catalogue.t's, and each case here is named for what it is) through
-// the C seam, as the nginx shim calls it: ma_verify for the jwt provider,
-// ma_keyset_parse_* + ma_jws_verify for key sets, and the
+// the C seam, as the nginx shim calls it: ma_keyset_from_secret +
+// ma_jws_verify for the jwt provider (jwt_seam.h), ma_keyset_parse_* +
+// ma_jws_verify for key sets, and the
 // request helpers (ma_path_check, ma_bearer_token, ma_cookie_value,
 // ma_ba_signed_token).  t/catalogue.t sends the same rows through nginx; the
 // exhaustive loops live here, where they are fast:
@@ -22,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "jwt_seam.h"
 #include "key_helpers.h"
 #include "mastra_auth/api.h"
 #include "token_helpers.h"
@@ -119,7 +121,7 @@ public:
         : issuers_(std::move(issuers)), audiences_(std::move(audiences)) {
         for (const auto &s : issuers_) iss_.push_back(S(s));
         for (const auto &s : audiences_) aud_.push_back(S(s));
-        ma_verifier_options_t options{};
+        JwtOptions options{};
         options.secret = S(secret);
         options.algorithms = algorithms;
         options.issuers = iss_.data();
@@ -127,21 +129,21 @@ public:
         options.audiences = aud_.data();
         options.naudiences = aud_.size();
         char err[256] = "";
-        EXPECT_EQ(ma_verifier_create(&options, &verifier_, err, sizeof(err)), MA_OK) << err;
+        EXPECT_EQ(jwt_verifier_create(&options, &verifier_, err, sizeof(err)), MA_OK) << err;
     }
     HmacVerifier(const HmacVerifier &) = delete;
     HmacVerifier &operator=(const HmacVerifier &) = delete;
-    ~HmacVerifier() { ma_verifier_free(verifier_); }
+    ~HmacVerifier() { jwt_verifier_free(verifier_); }
 
     ma_status_t verify(const std::string &token) const {
         ma_identity_t *identity = nullptr;
-        ma_status_t status = ma_verify(verifier_, S(token), kNow, &identity);
+        ma_status_t status = jwt_verify(verifier_, S(token), kNow, &identity);
         ma_identity_free(identity);
         return status;
     }
 
 private:
-    ma_verifier_t *verifier_ = nullptr;
+    JwtVerifier *verifier_ = nullptr;
     std::vector<std::string> issuers_, audiences_;
     std::vector<ma_str_t> iss_, aud_;
 };

@@ -65,7 +65,7 @@ Json kid_jwk(EVP_PKEY *key, const std::string &kid) {
 Status verify(const JwsVerifier &verifier, const std::string &tok, const std::vector<const KeySet *> &sets,
               Identity *out = nullptr) {
     Identity identity;
-    Status status = verifier.verify(tok, kNow, sets, /*ignore_kid=*/false, identity);
+    Status status = verifier.verify(tok, kNow, sets, identity);
     if (out) *out = identity;
     if (status != Status::Ok) {
         // Nothing of an unverified payload reaches the identity.
@@ -275,7 +275,7 @@ TEST(KidSelection, SameKidInTwoSetsStaysWithItsSet) {
 Status verify_with(const JwsVerifier &verifier, const std::string &tok, const std::vector<const KeySet *> &sets,
                    mastra_auth::KeySupply supply) {
     Identity identity;
-    Status status = verifier.verify(tok, kNow, sets, /*ignore_kid=*/false, identity,
+    Status status = verifier.verify(tok, kNow, sets, identity,
                                     mastra_auth::Signature::Check, supply);
     if (status != Status::Ok) {
         EXPECT_FALSE(identity.has_claims());

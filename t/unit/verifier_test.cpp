@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "hmac_verifier.h"
 #include "mastra_auth/verifier.h"
 #include "token_helpers.h"
 
