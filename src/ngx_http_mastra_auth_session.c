@@ -820,10 +820,13 @@ ngx_http_mastra_auth_ask_done(ngx_event_t *ev)
 
     } else {
         /* no answer (or a 5xx): Better Auth could not say, and nothing is
-         * let through; asked again a second later */
+         * let through; asked again a second later.  "now" counts whole
+         * seconds: one more keeps the failure at least a full second, so
+         * that the requests waiting for this answer read it rather than
+         * find the entry gone and ask again. */
 
         state = NGX_HTTP_MASTRA_AUTH_SESSION_FAILED;
-        until = now + NGX_HTTP_MASTRA_AUTH_SESSION_RETRY;
+        until = now + NGX_HTTP_MASTRA_AUTH_SESSION_RETRY + 1;
 
         if (ask->result) {
             why = ma_fetch_error(ask->result);
