@@ -84,7 +84,7 @@ sub missing {
     return '';
 }
 
-sub _free_port {
+sub free_port {
     my $s = IO::Socket::INET->new(
         Proto => 'tcp', LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1,
     ) or croak "no free port: $!";
@@ -104,7 +104,7 @@ sub new {
     my $self = bless {
         dir    => $dir,
         secret => $o{secret},
-        port   => $o{port} || _free_port(),
+        port   => $o{port} || free_port(),
         expires_in => $o{expires_in},
         base_url => $o{base_url},
         base_path => $o{base_path} || '/api/auth',
@@ -193,19 +193,27 @@ sub stop {
     my ($self) = @_;
     my $pid = $self->{pid} or return $self;
 
+    stop_process_group($pid);
+
+    $self->{pid} = undef;
+    return $self;
+}
+
+# A node server started in a process group of its own (setsid): TERM to the
+# group, KILL after 5 s; the other fixtures' servers are stopped alike.
+sub stop_process_group {
+    my ($pid) = @_;
+
     kill 'TERM', -$pid;
     my $deadline = time + 5;
     while (time < $deadline) {
-        last if waitpid($pid, POSIX::WNOHANG()) == $pid;
+        return if waitpid($pid, POSIX::WNOHANG()) == $pid;
         sleep 0.02;
     }
     if (kill 0, $pid) {
         kill 'KILL', -$pid;
         waitpid $pid, 0;
     }
-
-    $self->{pid} = undef;
-    return $self;
 }
 
 sub output {

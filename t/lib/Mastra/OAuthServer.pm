@@ -20,28 +20,18 @@ use warnings;
 
 use Carp qw(croak);
 use HTTP::Tiny;
-use IO::Socket::INET;
 use POSIX ();
 use Time::HiRes qw(sleep time);
 
 use Mastra::BetterAuth;
 use Mastra::Token qw(random_secret);
 
-sub _free_port {
-    my $s = IO::Socket::INET->new(
-        Proto => 'tcp', LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1,
-    ) or croak "no free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-
 sub new {
     my ($class, $t, %o) = @_;
 
     my $self = bless {
         t     => $t,
-        port  => _free_port(),
+        port  => Mastra::BetterAuth::free_port(),
         secret => random_secret(48),
         log   => $t->testdir . '/oauth-server.log',
         owner => $$,
@@ -95,16 +85,7 @@ sub stop {
     my ($self) = @_;
     my $pid = $self->{pid} or return $self;
 
-    kill 'TERM', -$pid;
-    my $deadline = time + 5;
-    while (time < $deadline) {
-        last if waitpid($pid, POSIX::WNOHANG()) == $pid;
-        sleep 0.02;
-    }
-    if (kill 0, $pid) {
-        kill 'KILL', -$pid;
-        waitpid $pid, 0;
-    }
+    Mastra::BetterAuth::stop_process_group($pid);
     $self->{pid} = undef;
     return $self;
 }
